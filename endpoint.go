@@ -1,0 +1,221 @@
+package s3post
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// AddressingStyle chooses where the bucket name goes in the form's URL.
+type AddressingStyle int
+
+const (
+	// AddressingAuto uses virtual-hosted URLs on AWS when the bucket name can
+	// be a TLS host label (no dots, capitals or underscores), and path-style
+	// URLs otherwise and for custom endpoints.
+	AddressingAuto AddressingStyle = iota
+	// AddressingPath puts the bucket in the path: https://host/bucket.
+	AddressingPath
+	// AddressingVirtual puts the bucket in the host: https://bucket.host/.
+	AddressingVirtual
+)
+
+// String returns "auto", "path" or "virtual".
+func (s AddressingStyle) String() string {
+	switch s {
+	case AddressingAuto:
+		return "auto"
+	case AddressingPath:
+		return "path"
+	case AddressingVirtual:
+		return "virtual"
+	}
+	return fmt.Sprintf("AddressingStyle(%d)", int(s))
+}
+
+// partition is a group of AWS regions that share a DNS suffix.
+type partition struct {
+	name, suffix string
+	// fips reports whether S3 has a FIPS endpoint in the region.
+	fips func(region string) bool
+}
+
+var (
+	awsPartition = partition{name: "aws", suffix: "amazonaws.com", fips: func(r string) bool {
+		return strings.HasPrefix(r, "us-") || strings.HasPrefix(r, "ca-")
+	}}
+	awsCNPartition    = partition{name: "aws-cn", suffix: "amazonaws.com.cn", fips: func(string) bool { return false }}
+	awsUSGovPartition = partition{name: "aws-us-gov", suffix: "amazonaws.com", fips: func(string) bool { return true }}
+)
+
+// regionPartition returns the partition of an AWS region, or an error for a
+// region that is malformed or in a partition that s3post does not know.
+func regionPartition(region string) (partition, error) {
+	if !awsRegionShape(region) {
+		return partition{}, inputError(ErrInvalidRegion, "Presigner.Region",
+			fmt.Sprintf("%q is not an AWS region name such as \"eu-central-1\"; for an S3-compatible server, set Presigner.Endpoint too", region))
+	}
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return awsCNPartition, nil
+	case strings.HasPrefix(region, "us-gov-"):
+		return awsUSGovPartition, nil
+	case strings.HasPrefix(region, "us-iso"), strings.HasPrefix(region, "eusc-"):
+		return partition{}, inputError(ErrInvalidRegion, "Presigner.Region",
+			fmt.Sprintf("%q is in an isolated partition whose endpoints s3post does not know: set Presigner.Endpoint to its S3 endpoint", region))
+	}
+	return awsPartition, nil
+}
+
+// awsRegionShape reports whether region looks like an AWS region:
+// lowercase words joined by '-', ending in a number, as in "us-gov-west-1".
+func awsRegionShape(region string) bool {
+	parts := strings.Split(region, "-")
+	if len(parts) < 3 {
+		return false
+	}
+	for i, p := range parts {
+		if p == "" {
+			return false
+		}
+		for j := 0; j < len(p); j++ {
+			c := p[j]
+			last := i == len(parts)-1
+			if last && !(c >= '0' && c <= '9') || !last && !(c >= 'a' && c <= 'z') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// checkRegionLabel validates a region for a custom endpoint, where any name
+// the server uses is allowed as long as it fits in the credential scope.
+func checkRegionLabel(region string) error {
+	if region == "" {
+		return inputError(ErrInvalidRegion, "Presigner.Region", `the region is empty: set it, e.g. "eu-central-1" (S3-compatible servers usually take "us-east-1")`)
+	}
+	for i := 0; i < len(region); i++ {
+		c := region[i]
+		if !isAlnum(c) && c != '-' && c != '_' && c != '.' {
+			return inputError(ErrInvalidRegion, "Presigner.Region",
+				fmt.Sprintf("%q contains %q; a region is made of letters, digits, '-', '_' and '.'", region, string(rune(c))))
+		}
+	}
+	return nil
+}
+
+// postURL returns the URL that the form is posted to.
+func (p *Presigner) postURL(bucket string) (string, error) {
+	if p.AddressingStyle < AddressingAuto || p.AddressingStyle > AddressingVirtual {
+		return "", inputError(ErrInvalidEndpoint, "Presigner.AddressingStyle",
+			fmt.Sprintf("unknown %v: use AddressingAuto, AddressingPath or AddressingVirtual", p.AddressingStyle))
+	}
+	if p.Endpoint != "" {
+		return p.customURL(bucket)
+	}
+	return p.awsURL(bucket)
+}
+
+func (p *Presigner) awsURL(bucket string) (string, error) {
+	part, err := regionPartition(p.Region)
+	if err != nil {
+		return "", err
+	}
+	bad := func(input, reason string) (string, error) {
+		return "", inputError(ErrInvalidEndpoint, input, reason)
+	}
+	dns := dnsCompatibleBucket(bucket)
+	if !dns && p.Region != "us-east-1" {
+		return "", inputError(ErrInvalidBucket, "Bucket",
+			fmt.Sprintf("%q is not a valid bucket name outside us-east-1: use 3 to 63 lowercase letters, digits, '.' and '-'", bucket))
+	}
+	virtualOK := dns && !strings.Contains(bucket, ".") // one TLS wildcard label
+	if p.UseAccelerate {
+		switch {
+		case part.name != "aws":
+			return bad("Presigner.UseAccelerate", fmt.Sprintf("Transfer Acceleration is not available in %s (partition %s)", p.Region, part.name))
+		case p.UseFIPS:
+			return bad("Presigner.UseAccelerate", "Transfer Acceleration has no FIPS endpoint: turn off UseFIPS or UseAccelerate")
+		case p.AddressingStyle == AddressingPath:
+			return bad("Presigner.UseAccelerate", "Transfer Acceleration needs virtual-hosted URLs: do not set AddressingPath")
+		case !virtualOK:
+			return bad("Presigner.UseAccelerate", fmt.Sprintf("Transfer Acceleration needs a bucket name without dots, capitals or underscores, and %q has them", bucket))
+		}
+		host := "s3-accelerate." + part.suffix
+		if p.UseDualStack {
+			host = "s3-accelerate.dualstack." + part.suffix
+		}
+		return "https://" + bucket + "." + host + "/", nil
+	}
+	if p.UseFIPS && !part.fips(p.Region) {
+		return bad("Presigner.UseFIPS", fmt.Sprintf("S3 has no FIPS endpoint in %s (only in US, Canada and GovCloud regions)", p.Region))
+	}
+	host := "s3"
+	if p.UseFIPS {
+		host = "s3-fips"
+	}
+	if p.UseDualStack {
+		host += ".dualstack"
+	}
+	if p.Region == "us-east-1" && !p.UseFIPS && !p.UseDualStack {
+		host += "." + part.suffix // the us-east-1 bucket's own global host: no redirect
+	} else {
+		host += "." + p.Region + "." + part.suffix
+	}
+	switch p.AddressingStyle {
+	case AddressingVirtual:
+		if !virtualOK {
+			return bad("Presigner.AddressingStyle", fmt.Sprintf("bucket %q cannot be a TLS host name label (it has dots, capitals or underscores): use AddressingAuto or AddressingPath", bucket))
+		}
+	case AddressingAuto:
+		if !virtualOK {
+			return "https://" + host + "/" + bucket, nil
+		}
+	case AddressingPath:
+		return "https://" + host + "/" + bucket, nil
+	}
+	return "https://" + bucket + "." + host + "/", nil
+}
+
+func (p *Presigner) customURL(bucket string) (string, error) {
+	bad := func(reason string) (string, error) {
+		return "", inputError(ErrInvalidEndpoint, "Presigner.Endpoint", reason)
+	}
+	switch {
+	case p.UseAccelerate:
+		return bad("UseAccelerate applies to AWS endpoints only: unset it or the Endpoint")
+	case p.UseDualStack:
+		return bad("UseDualStack applies to AWS endpoints only: unset it or the Endpoint")
+	case p.UseFIPS:
+		return bad("UseFIPS applies to AWS endpoints only: unset it or the Endpoint")
+	}
+	u, err := url.Parse(p.Endpoint)
+	if err != nil {
+		return bad(fmt.Sprintf("%q is not a URL: %v", p.Endpoint, err))
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return bad(fmt.Sprintf("%q needs an http:// or https:// scheme", p.Endpoint))
+	case u.Host == "":
+		return bad(fmt.Sprintf("%q has no host", p.Endpoint))
+	case u.User != nil:
+		return bad("the endpoint must not contain credentials: use Presigner.Credentials")
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return bad(fmt.Sprintf("%q has a query or fragment: give the base URL only", p.Endpoint))
+	}
+	base := strings.TrimSuffix(u.EscapedPath(), "/")
+	if p.AddressingStyle != AddressingVirtual {
+		return u.Scheme + "://" + u.Host + base + "/" + url.PathEscape(bucket), nil
+	}
+	hostname := u.Hostname()
+	if net.ParseIP(hostname) != nil {
+		return bad(fmt.Sprintf("virtual-hosted URLs need a DNS name, and %q is an IP address: use AddressingPath", hostname))
+	}
+	if !dnsCompatibleBucket(bucket) || (u.Scheme == "https" && strings.Contains(bucket, ".")) {
+		return "", inputError(ErrInvalidEndpoint, "Presigner.AddressingStyle",
+			fmt.Sprintf("bucket %q cannot be a host name label here: use AddressingPath", bucket))
+	}
+	return u.Scheme + "://" + bucket + "." + u.Host + base + "/", nil
+}

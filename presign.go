@@ -1,0 +1,215 @@
+// Package s3post presigns S3 POST upload forms: the URL and form fields with
+// which a browser uploads a file straight into a bucket, as boto3's
+// generate_presigned_post does, but with forms that S3 accepts by
+// construction.
+//
+// # Presigning
+//
+// A [Presigner] holds credentials and a region. [Presigner.PresignPost]
+// turns a [PostInput] (bucket, key, form fields, [Condition] values and a
+// lifetime) into a [PresignedPost]: a URL and the fields to post with the
+// file. It validates the input, builds the POST policy, signs it with AWS
+// Signature Version 4, and never touches the network or the caller's values.
+//
+//	p := &s3post.Presigner{
+//		Credentials: s3post.StaticCredentials(accessKeyID, secret, ""),
+//		Region:      "eu-central-1",
+//	}
+//	post, err := p.PresignPost(ctx, s3post.PostInput{
+//		Bucket:     "uploads",
+//		Key:        "users/42/${filename}",
+//		Conditions: []s3post.Condition{s3post.ContentLengthRange(1, 10<<20)},
+//	})
+//
+// # What it guarantees
+//
+// Every form field is covered by a policy condition (S3 rejects the form with
+// "Extra input fields" otherwise): a field without a condition gets an exact
+// match. A value holding ${filename}, which S3 replaces with the uploaded
+// file's name before checking, gets a starts-with condition on the text
+// before it. A field whose value does not meet its own condition, or
+// conditions that no value can meet, are errors at presign time. User data
+// is escaped in the policy JSON, so it cannot add conditions. URLs are
+// regional, so uploads from other regions are not redirected (a redirect
+// breaks browser uploads with CORS).
+//
+// # Errors
+//
+// Bad input is reported as an [*InputError] that wraps one of the sentinel
+// errors ([ErrInvalidBucket], [ErrUnsatisfiable], ...), so callers can branch
+// with [errors.Is] and [errors.As]. Secrets never appear in errors.
+package s3post
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// DefaultExpiry is the lifetime of a form when PostInput.Expires is zero.
+const DefaultExpiry = time.Hour
+
+// Presigner signs S3 POST upload forms.
+//
+// Its fields are configuration, read on every call and never modified. A
+// Presigner is safe for concurrent use by multiple goroutines, provided its
+// fields are not changed meanwhile. It keeps a cache of the derived signing
+// key, so it must not be copied after first use.
+type Presigner struct {
+	// Credentials supply the keys that sign the form. Required.
+	Credentials CredentialsProvider
+
+	// Region is the bucket's region, e.g. "eu-central-1", used in the
+	// signature's scope and in the URL. Required.
+	Region string
+
+	// Endpoint is the base URL of an S3-compatible server, e.g.
+	// "http://127.0.0.1:7070" or "https://host:8443/base". Its URLs are path
+	// style unless AddressingStyle is AddressingVirtual. Optional; empty means
+	// AWS's regional S3 endpoint.
+	Endpoint string
+
+	// AddressingStyle chooses virtual-hosted or path-style URLs. Optional;
+	// the default AddressingAuto picks virtual-hosted URLs on AWS when the
+	// bucket name allows it.
+	AddressingStyle AddressingStyle
+
+	// UseAccelerate posts to the S3 Transfer Acceleration endpoint, which
+	// must be enabled on the bucket. Optional; default false.
+	UseAccelerate bool
+
+	// UseDualStack posts to the IPv4 and IPv6 endpoint. Optional; default
+	// false.
+	UseDualStack bool
+
+	// UseFIPS posts to the FIPS 140 endpoint, which exists in US, Canada and
+	// GovCloud regions. Optional; default false.
+	UseFIPS bool
+
+	// Now is the clock, read once per call. Optional; nil means time.Now.
+	Now func() time.Time
+
+	keys signingKeyCache
+}
+
+// PostInput describes the upload form to sign. PresignPost does not modify
+// it, nor the map and slice it holds.
+type PostInput struct {
+	// Bucket is the bucket's name, not an ARN. Required.
+	Bucket string
+
+	// Key is the object key. A "${filename}" in it is replaced by S3 with the
+	// uploaded file's name, e.g. "uploads/${filename}". Required.
+	Key string
+
+	// Fields are extra form fields, such as "acl", "Content-Type",
+	// "success_action_status" or "x-amz-meta-*". Each field gets an exact-match
+	// condition unless Conditions has one on the same field (compared
+	// case-insensitively), in which case the value must meet it. Optional.
+	Fields map[string]string
+
+	// Conditions are more policy rules, for fields in Fields, fields the
+	// browser adds itself, and the file's size. Optional.
+	Conditions []Condition
+
+	// Expires is how long the form stays valid, from one second to seven
+	// days. Optional; zero means one hour.
+	Expires time.Duration
+}
+
+// PresignedPost is a signed upload form: post Fields, then the file as the
+// last part named "file", as multipart/form-data to URL.
+type PresignedPost struct {
+	// URL is where the form is posted.
+	URL string `json:"url"`
+	// Fields are the form fields to send with the file, in any order before
+	// it.
+	Fields map[string]string `json:"fields"`
+	// Expires is when the form stops being accepted.
+	Expires time.Time `json:"expires"`
+}
+
+// PresignPost validates the input, builds and signs its POST policy, and
+// returns the form. It makes no network call of its own; only the credentials
+// provider may (a cached provider does not, while its credentials are fresh).
+func (p *Presigner) PresignPost(ctx context.Context, in PostInput) (*PresignedPost, error) {
+	now := time.Now
+	if p.Now != nil {
+		now = p.Now
+	}
+	t := now().UTC().Truncate(time.Second)
+	return p.presign(ctx, &in, t)
+}
+
+func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*PresignedPost, error) {
+	if p.Credentials == nil {
+		return nil, inputError(ErrMissingCredentials, "Presigner.Credentials",
+			"no credentials provider: set it, e.g. to s3post.StaticCredentials(id, secret, \"\")")
+	}
+	if err := checkRegionLabel(p.Region); err != nil {
+		return nil, err
+	}
+	lifetime := in.Expires
+	if lifetime == 0 {
+		lifetime = DefaultExpiry
+	}
+	if err := checkExpiry(lifetime); err != nil {
+		return nil, err
+	}
+	ci, err := checkInput(in)
+	if err != nil {
+		return nil, err
+	}
+	url, err := p.postURL(in.Bucket)
+	if err != nil {
+		return nil, err
+	}
+	creds, err := p.Credentials.Retrieve(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("s3post: retrieving credentials: %w", err)
+	}
+	expires := t.Add(lifetime)
+	if err := checkCredentials(creds, t, expires); err != nil {
+		return nil, err
+	}
+
+	scope := credentialScope(creds.AccessKeyID, t, p.Region)
+	amzDate := t.Format(amzDateFormat)
+	policy := encodeBase64(encodePolicy(expires, policyConditions(ci, scope, amzDate, creds.SessionToken)))
+	key := p.keys.get(creds, t.Format(dateFormat), p.Region)
+
+	fields := make(map[string]string, len(ci.fields)+8)
+	for _, f := range ci.fields {
+		fields[f.name] = f.value
+	}
+	fields["key"] = in.Key
+	fields["x-amz-algorithm"] = Algorithm
+	fields["x-amz-credential"] = scope
+	fields["x-amz-date"] = amzDate
+	if creds.SessionToken != "" {
+		fields["x-amz-security-token"] = creds.SessionToken
+	}
+	fields["policy"] = policy
+	fields["x-amz-signature"] = signPolicy(key, policy)
+	return &PresignedPost{URL: url, Fields: fields, Expires: expires}, nil
+}
+
+// checkCredentials makes sure the credentials can sign a form that lives
+// until expires.
+func checkCredentials(c Credentials, now, expires time.Time) error {
+	switch {
+	case c.AccessKeyID == "" || c.SecretAccessKey == "":
+		return inputError(ErrMissingCredentials, "Presigner.Credentials", "the provider returned an empty access key ID or secret")
+	case strings.ContainsAny(c.AccessKeyID, "/ \t\r\n"):
+		return inputError(ErrMissingCredentials, "Presigner.Credentials", "the access key ID contains '/' or white space, which would break the credential scope")
+	case c.Expired(now):
+		return inputError(ErrCredentialsExpired, "Presigner.Credentials",
+			fmt.Sprintf("the credentials expired at %s", c.Expires.UTC().Format(time.RFC3339)))
+	case !c.Expires.IsZero() && c.Expires.Before(expires):
+		return inputError(ErrCredentialsExpired, "Presigner.Credentials",
+			fmt.Sprintf("the credentials expire at %s, before the form would (%s): shorten PostInput.Expires or refresh the credentials",
+				c.Expires.UTC().Format(time.RFC3339), expires.Format(time.RFC3339)))
+	}
+	return nil
+}

@@ -1,0 +1,55 @@
+package s3post
+
+import (
+	"encoding/base64"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// awsExamplePolicy is the base64 policy of AWS's published example "Browser-Based
+// Upload using HTTP POST (Using AWS Signature Version 4)"; it decodes to a JSON
+// document with CRLF line ends.
+const awsExamplePolicy = "eyAiZXhwaXJhdGlvbiI6ICIyMDE1LTEyLTMwVDEyOjAwOjAwLjAwMFoiLA0KICAiY29uZGl0aW9ucyI6IFsNCiAgICB7ImJ1Y2tldCI6ICJzaWd2NGV4YW1wbGVidWNrZXQifSwNCiAgICBbInN0YXJ0cy13aXRoIiwgIiRrZXkiLCAidXNlci91c2VyMS8iXSwNCiAgICB7ImFjbCI6ICJwdWJsaWMtcmVhZCJ9LA0KICAgIHsic3VjY2Vzc19hY3Rpb25fcmVkaXJlY3QiOiAiaHR0cDovL3NpZ3Y0ZXhhbXBsZWJ1Y2tldC5zMy5hbWF6b25hd3MuY29tL3N1Y2Nlc3NmdWxfdXBsb2FkLmh0bWwifSwNCiAgICBbInN0YXJ0cy13aXRoIiwgIiRDb250ZW50LVR5cGUiLCAiaW1hZ2UvIl0sDQogICAgeyJ4LWFtei1tZXRhLXV1aWQiOiAiMTQzNjUxMjM2NTEyNzQifSwNCiAgICB7IngtYW16LXNlcnZlci1zaWRlLWVuY3J5cHRpb24iOiAiQUVTMjU2In0sDQogICAgWyJzdGFydHMtd2l0aCIsICIkeC1hbXotbWV0YS10YWciLCAiIl0sDQoNCiAgICB7IngtYW16LWNyZWRlbnRpYWwiOiAiQUtJQUlPU0ZPRE5ON0VYQU1QTEUvMjAxNTEyMjkvdXMtZWFzdC0xL3MzL2F3czRfcmVxdWVzdCJ9LA0KICAgIHsieC1hbXotYWxnb3JpdGhtIjogIkFXUzQtSE1BQy1TSEEyNTYifSwNCiAgICB7IngtYW16LWRhdGUiOiAiMjAxNTEyMjlUMDAwMDAwWiIgfQ0KICBdDQp9"
+
+const (
+	awsExampleAccessKey = "AKIAIOSFODNN7EXAMPLE"
+	awsExampleSecret    = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+)
+
+func TestSignPolicyKnownAnswer(t *testing.T) {
+	t.Parallel()
+	key := deriveSigningKey(awsExampleSecret, "20151229", "us-east-1")
+	assert.Equal(t, "8afdbf4008c03f22c2cd3cdb72e4afbb1f6a588f3255ac628749a66d7f09699e", signPolicy(key, awsExamplePolicy))
+
+	decoded, err := base64.StdEncoding.DecodeString(awsExamplePolicy)
+	require.NoError(t, err)
+	assert.Contains(t, string(decoded), `{"x-amz-credential": "AKIAIOSFODNN7EXAMPLE/20151229/us-east-1/s3/aws4_request"}`)
+	day := time.Date(2015, 12, 29, 0, 0, 0, 0, time.UTC)
+	assert.Equal(t, "AKIAIOSFODNN7EXAMPLE/20151229/us-east-1/s3/aws4_request", credentialScope(awsExampleAccessKey, day, "us-east-1"))
+	assert.Equal(t, "20151229T000000Z", day.Format(amzDateFormat))
+}
+
+func TestSigningKeyCache(t *testing.T) {
+	t.Parallel()
+	var c signingKeyCache
+	creds := Credentials{AccessKeyID: "AK", SecretAccessKey: "one"}
+	k1 := c.get(creds, "20260101", "eu-west-1")
+	assert.Equal(t, deriveSigningKey("one", "20260101", "eu-west-1"), k1)
+	assert.Same(t, &k1[0], &c.get(creds, "20260101", "eu-west-1")[0], "a hit returns the cached key")
+
+	for _, tc := range []struct {
+		reason       string
+		secret, date string
+		region       string
+	}{
+		{"another day derives a new key", "one", "20260102", "eu-west-1"},
+		{"another region derives a new key", "one", "20260102", "us-east-1"},
+		{"a rotated secret derives a new key", "two", "20260102", "us-east-1"},
+	} {
+		got := c.get(Credentials{AccessKeyID: "AK", SecretAccessKey: tc.secret}, tc.date, tc.region)
+		assert.Equal(t, deriveSigningKey(tc.secret, tc.date, tc.region), got, tc.reason)
+	}
+}

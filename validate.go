@@ -1,0 +1,364 @@
+package s3post
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits that S3 sets on a POST upload.
+const (
+	// MaxKeyLength is the longest object key S3 accepts, in bytes.
+	MaxKeyLength = 1024
+	// MaxExpiry is the longest lifetime of a SigV4-signed form.
+	MaxExpiry = 7 * 24 * time.Hour
+)
+
+// checkedInput is a PostInput that passed validation, with the fields in a
+// fixed order and the set of field names that some condition constrains.
+type checkedInput struct {
+	bucket, key string
+	fields      []formField // sorted by lower-case name
+	conditions  []Condition
+	// constrained holds the lower-case names of the fields that some caller
+	// condition mentions ("key" and "bucket" included).
+	constrained map[string]bool
+}
+
+type formField struct{ name, lower, value string }
+
+// checkInput validates everything about the input that does not depend on
+// the Presigner, and returns it in the shape the policy builder needs.
+func checkInput(in *PostInput) (*checkedInput, error) {
+	if err := checkBucketName(in.Bucket); err != nil {
+		return nil, err
+	}
+	if err := checkKey(in.Key); err != nil {
+		return nil, err
+	}
+	fields, err := checkFields(in.Fields)
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range in.Conditions {
+		if err := checkCondition(c); err != nil {
+			return nil, inputError(ErrInvalidCondition, fmt.Sprintf("Conditions[%d]", i), err.Error())
+		}
+	}
+	ci := &checkedInput{
+		bucket:      in.Bucket,
+		key:         in.Key,
+		fields:      fields,
+		conditions:  in.Conditions,
+		constrained: make(map[string]bool, len(in.Conditions)),
+	}
+	if err := ci.checkSatisfiable(); err != nil {
+		return nil, err
+	}
+	return ci, nil
+}
+
+// checkBucketName applies the rules that every S3 bucket name follows,
+// including the legacy us-east-1 names with capitals and underscores. The
+// stricter rules for virtual-hosted URLs are in [dnsCompatibleBucket].
+func checkBucketName(b string) error {
+	bad := func(reason string) error { return inputError(ErrInvalidBucket, "Bucket", reason) }
+	switch {
+	case b == "":
+		return bad("the bucket name is empty: set PostInput.Bucket")
+	case strings.HasPrefix(b, "arn:"):
+		return bad("access point, Outposts and other ARNs are not supported: pass the bucket name itself")
+	case strings.HasSuffix(b, "--x-s3"):
+		return bad(fmt.Sprintf("%q is an S3 Express directory bucket, which does not take POST uploads", b))
+	case len(b) < 3 || len(b) > 255:
+		return bad(fmt.Sprintf("%q has %d characters; S3 bucket names have 3 to 63", b, len(b)))
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if !isAlnum(c) && c != '.' && c != '-' && c != '_' {
+			return bad(fmt.Sprintf("%q contains %q; bucket names use lowercase letters, digits, '.' and '-'", b, string(rune(c))))
+		}
+	}
+	if !isAlnum(b[0]) || !isAlnum(b[len(b)-1]) {
+		return bad(fmt.Sprintf("%q must begin and end with a letter or a digit", b))
+	}
+	return nil
+}
+
+// dnsCompatibleBucket reports whether the bucket name can be a host name
+// label sequence: 3 to 63 characters, lowercase, no underscores, no empty
+// label, no label starting or ending with '-', and not an IP address.
+func dnsCompatibleBucket(b string) bool {
+	if len(b) < 3 || len(b) > 63 {
+		return false
+	}
+	if _, err := netip.ParseAddr(b); err == nil {
+		return false
+	}
+	for _, label := range strings.Split(b, ".") {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+func checkKey(k string) error {
+	switch {
+	case k == "":
+		return inputError(ErrInvalidKey, "Key", "the key is empty: set PostInput.Key, e.g. \"uploads/${filename}\"")
+	case len(k) > MaxKeyLength:
+		return inputError(ErrInvalidKey, "Key", fmt.Sprintf("the key has %d bytes; S3 keys have at most %d", len(k), MaxKeyLength))
+	case !utf8.ValidString(k):
+		return inputError(ErrInvalidKey, "Key", "the key is not valid UTF-8")
+	}
+	return nil
+}
+
+// reservedFields maps the lower-case names of fields that callers may not set
+// in PostInput.Fields to the reason why.
+var reservedFields = map[string]string{
+	"key":                  "set the key with PostInput.Key",
+	"bucket":               "set the bucket with PostInput.Bucket; it is not a form field",
+	"file":                 "the browser sends the file itself as the last form part",
+	"policy":               "the signer sets it",
+	"x-amz-signature":      "the signer sets it",
+	"x-amz-algorithm":      "the signer sets it",
+	"x-amz-credential":     "the signer sets it",
+	"x-amz-date":           "the signer sets it",
+	"x-amz-security-token": "the signer sets it from the credentials' session token",
+	"signature":            "it belongs to SigV2 forms, which s3post does not make",
+	"awsaccesskeyid":       "it belongs to SigV2 forms, which s3post does not make",
+}
+
+// checkFields validates the caller's form fields and returns them sorted by
+// lower-case name, so that the policy does not depend on map order.
+func checkFields(fields map[string]string) ([]formField, error) {
+	out := make([]formField, 0, len(fields))
+	for name, value := range fields {
+		input := fmt.Sprintf("Fields[%q]", name)
+		if err := checkFieldName(name); err != nil {
+			return nil, inputError(ErrInvalidField, input, err.Error())
+		}
+		lower := strings.ToLower(name)
+		if why, ok := reservedFields[lower]; ok {
+			return nil, inputError(ErrInvalidField, input, "reserved field: "+why)
+		}
+		if !utf8.ValidString(value) {
+			return nil, inputError(ErrInvalidField, input, "the value is not valid UTF-8")
+		}
+		out = append(out, formField{name: name, lower: lower, value: value})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].lower != out[j].lower {
+			return out[i].lower < out[j].lower
+		}
+		return out[i].name < out[j].name
+	})
+	for i := 1; i < len(out); i++ {
+		if out[i].lower == out[i-1].lower {
+			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", out[i].name),
+				fmt.Sprintf("duplicates Fields[%q]: S3 field names are case-insensitive, keep one", out[i-1].name))
+		}
+	}
+	return out, nil
+}
+
+// checkFieldName accepts the HTTP token characters that form field names and
+// x-amz-meta-* header names are made of.
+func checkFieldName(name string) error {
+	if name == "" {
+		return fmt.Errorf("the field name is empty")
+	}
+	if name[0] == '$' {
+		return fmt.Errorf("field names have no leading '$' (only conditions write one)")
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !isAlnum(c) && !strings.ContainsRune("!#$%&'*+-.^_`|~", rune(c)) {
+			return fmt.Errorf("the field name contains %q; use letters, digits and -_.", string(rune(c)))
+		}
+	}
+	return nil
+}
+
+// checkCondition validates one caller condition on its own.
+func checkCondition(c Condition) error {
+	var field, value string
+	switch c := c.(type) {
+	case nil:
+		return fmt.Errorf("the condition is nil")
+	case lengthRangeCondition:
+		if c.min < 0 {
+			return fmt.Errorf("content-length-range minimum %d is negative", c.min)
+		}
+		if c.max < c.min {
+			return fmt.Errorf("content-length-range minimum %d is above its maximum %d", c.min, c.max)
+		}
+		return nil
+	case eqCondition:
+		field, value = c.field, c.value
+	case startsWithCondition:
+		field, value = c.field, c.prefix
+	}
+	if err := checkFieldName(field); err != nil {
+		return err
+	}
+	lower := strings.ToLower(field)
+	for _, f := range signerFields {
+		if lower == f {
+			return fmt.Errorf("%s is set and constrained by the signer: remove this condition", field)
+		}
+	}
+	switch lower {
+	case "policy", "x-amz-signature", "file":
+		return fmt.Errorf("S3 does not check a condition on %s: remove it", field)
+	}
+	if !utf8.ValidString(value) {
+		return fmt.Errorf("the value for %s is not valid UTF-8", field)
+	}
+	return nil
+}
+
+// checkSatisfiable makes sure that the form that will be signed can pass its
+// own policy: every field value meets every condition on its field, and the
+// conditions on a field the browser fills in leave it some possible value.
+func (ci *checkedInput) checkSatisfiable() error {
+	byField := make(map[string][]int, len(ci.conditions))
+	var size *lengthRangeCondition // the intersection of the size ranges
+	for i, c := range ci.conditions {
+		switch c := c.(type) {
+		case lengthRangeCondition:
+			if size == nil {
+				size = &c
+			} else {
+				size.min, size.max = max(size.min, c.min), min(size.max, c.max)
+			}
+			if size.max < size.min {
+				return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i),
+					"the content-length-range conditions leave no possible size: keep one range")
+			}
+		default:
+			lower := strings.ToLower(conditionField(c))
+			ci.constrained[lower] = true
+			byField[lower] = append(byField[lower], i)
+		}
+	}
+	for lower, idx := range byField {
+		value, known := ci.valueOf(lower)
+		for n, i := range idx {
+			c := ci.conditions[i]
+			if known {
+				if !templateCanMeet(value, c) {
+					return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i),
+						fmt.Sprintf("the %s value %q does not meet %s: change the value or the condition", conditionField(c), value, conditionText(c)))
+				}
+				continue
+			}
+			for _, j := range idx[:n] {
+				if !conditionsCompatible(ci.conditions[j], c) {
+					return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i),
+						fmt.Sprintf("no value of %s meets both %s and Conditions[%d] %s: drop one", conditionField(c), conditionText(c), j, conditionText(ci.conditions[j])))
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// valueOf returns the value that the form will carry for a field, if the
+// signer knows it.
+func (ci *checkedInput) valueOf(lower string) (string, bool) {
+	switch lower {
+	case "key":
+		return ci.key, true
+	case "bucket":
+		return ci.bucket, true
+	}
+	i := sort.Search(len(ci.fields), func(i int) bool { return ci.fields[i].lower >= lower })
+	if i < len(ci.fields) && ci.fields[i].lower == lower {
+		return ci.fields[i].value, true
+	}
+	return "", false
+}
+
+func conditionField(c Condition) string {
+	switch c := c.(type) {
+	case eqCondition:
+		return c.field
+	case startsWithCondition:
+		return c.field
+	}
+	return ""
+}
+
+func conditionText(c Condition) string {
+	return string(c.appendJSON(nil))
+}
+
+// templateCanMeet reports whether a field value, in which S3 may replace
+// ${filename} with any file name, can meet the condition.
+func templateCanMeet(value string, c Condition) bool {
+	before, after, templated := strings.Cut(value, filenameVariable)
+	switch c := c.(type) {
+	case eqCondition:
+		if !templated {
+			return value == c.value
+		}
+		return strings.HasPrefix(c.value, before) && strings.HasSuffix(c.value[len(before):], after)
+	case startsWithCondition:
+		if !templated {
+			return strings.HasPrefix(value, c.prefix)
+		}
+		return strings.HasPrefix(before, c.prefix) || strings.HasPrefix(c.prefix, before)
+	}
+	return true
+}
+
+// conditionsCompatible reports whether some value meets both conditions.
+func conditionsCompatible(a, b Condition) bool {
+	switch a := a.(type) {
+	case eqCondition:
+		switch b := b.(type) {
+		case eqCondition:
+			return a.value == b.value
+		case startsWithCondition:
+			return strings.HasPrefix(a.value, b.prefix)
+		}
+	case startsWithCondition:
+		switch b := b.(type) {
+		case eqCondition:
+			return strings.HasPrefix(b.value, a.prefix)
+		case startsWithCondition:
+			return strings.HasPrefix(a.prefix, b.prefix) || strings.HasPrefix(b.prefix, a.prefix)
+		}
+	}
+	return true
+}
+
+// checkExpiry validates a form lifetime, after the zero default is applied.
+func checkExpiry(d time.Duration) error {
+	if d < 0 {
+		return inputError(ErrInvalidExpiry, "Expires", fmt.Sprintf("the lifetime %v is negative: use a positive duration such as 15*time.Minute, or 0 for one hour", d))
+	}
+	if d > MaxExpiry {
+		return inputError(ErrInvalidExpiry, "Expires", fmt.Sprintf("the lifetime %v is over the 7 days that SigV4 allows", d))
+	}
+	if d < time.Second {
+		return inputError(ErrInvalidExpiry, "Expires", fmt.Sprintf("the lifetime %v is under a second, and policy expirations have whole seconds", d))
+	}
+	return nil
+}
