@@ -191,6 +191,9 @@ func (p *Presigner) customURL(bucket string) (string, error) {
 	case p.UseFIPS:
 		return bad("UseFIPS applies to AWS endpoints only: unset it or the Endpoint")
 	}
+	if !strings.Contains(p.Endpoint, "://") {
+		return bad(fmt.Sprintf("%q needs an http:// or https:// scheme, as in \"http://127.0.0.1:7070\"", p.Endpoint))
+	}
 	u, err := url.Parse(p.Endpoint)
 	if err != nil {
 		return bad(fmt.Sprintf("%q is not a URL: %v", p.Endpoint, err))
