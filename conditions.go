@@ -108,6 +108,9 @@ func ParseConditions(data []byte) ([]Condition, error) {
 	conds := make([]Condition, 0, len(raw))
 	for i, r := range raw {
 		c, err := parseCondition(r)
+		if err == nil {
+			err = checkCondition(c)
+		}
 		if err != nil {
 			return nil, parseError(fmt.Sprintf("[%d]", i), "%s", err.Error())
 		}

@@ -221,31 +221,31 @@ func TestPresignPostURL(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		reason string
-		p      Presigner
+		p      *Presigner
 		bucket string
 		want   string
 	}{
-		{"regional virtual-hosted URL, never the global host", Presigner{Region: "eu-central-1"}, "photos", "https://photos.s3.eu-central-1.amazonaws.com/"},
-		{"us-east-1 buckets live behind the global host", Presigner{Region: "us-east-1"}, "photos", "https://photos.s3.amazonaws.com/"},
-		{"dotted bucket: path style, since TLS wildcards cover one label", Presigner{Region: "eu-west-1"}, "my.photos", "https://s3.eu-west-1.amazonaws.com/my.photos"},
-		{"legacy us-east-1 name with capitals: path style", Presigner{Region: "us-east-1"}, "My_Photos", "https://s3.amazonaws.com/My_Photos"},
-		{"path style when asked", Presigner{Region: "ap-southeast-2", AddressingStyle: AddressingPath}, "photos", "https://s3.ap-southeast-2.amazonaws.com/photos"},
-		{"virtual style when asked", Presigner{Region: "ap-southeast-2", AddressingStyle: AddressingVirtual}, "photos", "https://photos.s3.ap-southeast-2.amazonaws.com/"},
-		{"China partition", Presigner{Region: "cn-north-1"}, "photos", "https://photos.s3.cn-north-1.amazonaws.com.cn/"},
-		{"GovCloud", Presigner{Region: "us-gov-west-1"}, "photos", "https://photos.s3.us-gov-west-1.amazonaws.com/"},
-		{"GovCloud FIPS", Presigner{Region: "us-gov-west-1", UseFIPS: true}, "photos", "https://photos.s3-fips.us-gov-west-1.amazonaws.com/"},
-		{"FIPS", Presigner{Region: "us-east-1", UseFIPS: true}, "photos", "https://photos.s3-fips.us-east-1.amazonaws.com/"},
-		{"FIPS path style for a dotted bucket", Presigner{Region: "us-east-2", UseFIPS: true}, "a.b", "https://s3-fips.us-east-2.amazonaws.com/a.b"},
-		{"dual-stack", Presigner{Region: "eu-west-1", UseDualStack: true}, "photos", "https://photos.s3.dualstack.eu-west-1.amazonaws.com/"},
-		{"dual-stack us-east-1 is regional", Presigner{Region: "us-east-1", UseDualStack: true}, "photos", "https://photos.s3.dualstack.us-east-1.amazonaws.com/"},
-		{"FIPS and dual-stack", Presigner{Region: "us-west-2", UseFIPS: true, UseDualStack: true}, "photos", "https://photos.s3-fips.dualstack.us-west-2.amazonaws.com/"},
-		{"China dual-stack", Presigner{Region: "cn-northwest-1", UseDualStack: true}, "photos", "https://photos.s3.dualstack.cn-northwest-1.amazonaws.com.cn/"},
-		{"accelerate", Presigner{Region: "eu-west-1", UseAccelerate: true}, "photos", "https://photos.s3-accelerate.amazonaws.com/"},
-		{"accelerate dual-stack", Presigner{Region: "eu-west-1", UseAccelerate: true, UseDualStack: true}, "photos", "https://photos.s3-accelerate.dualstack.amazonaws.com/"},
-		{"custom endpoint: path style by default", Presigner{Region: "us-east-1", Endpoint: "http://127.0.0.1:7070"}, "photos", "http://127.0.0.1:7070/photos"},
-		{"custom endpoint keeps its base path", Presigner{Region: "us-east-1", Endpoint: "https://s3.example.com:8443/base/"}, "photos", "https://s3.example.com:8443/base/photos"},
-		{"custom endpoint, virtual when asked", Presigner{Region: "us-east-1", Endpoint: "http://localhost:7070", AddressingStyle: AddressingVirtual}, "photos", "http://photos.localhost:7070/"},
-		{"custom endpoint, virtual over http allows dots", Presigner{Region: "garage", Endpoint: "http://s3.local/base", AddressingStyle: AddressingVirtual}, "a.b", "http://a.b.s3.local/base/"},
+		{"regional virtual-hosted URL, never the global host", &Presigner{Region: "eu-central-1"}, "photos", "https://photos.s3.eu-central-1.amazonaws.com/"},
+		{"us-east-1 buckets live behind the global host", &Presigner{Region: "us-east-1"}, "photos", "https://photos.s3.amazonaws.com/"},
+		{"dotted bucket: path style, since TLS wildcards cover one label", &Presigner{Region: "eu-west-1"}, "my.photos", "https://s3.eu-west-1.amazonaws.com/my.photos"},
+		{"legacy us-east-1 name with capitals: path style", &Presigner{Region: "us-east-1"}, "My_Photos", "https://s3.amazonaws.com/My_Photos"},
+		{"path style when asked", &Presigner{Region: "ap-southeast-2", AddressingStyle: AddressingPath}, "photos", "https://s3.ap-southeast-2.amazonaws.com/photos"},
+		{"virtual style when asked", &Presigner{Region: "ap-southeast-2", AddressingStyle: AddressingVirtual}, "photos", "https://photos.s3.ap-southeast-2.amazonaws.com/"},
+		{"China partition", &Presigner{Region: "cn-north-1"}, "photos", "https://photos.s3.cn-north-1.amazonaws.com.cn/"},
+		{"GovCloud", &Presigner{Region: "us-gov-west-1"}, "photos", "https://photos.s3.us-gov-west-1.amazonaws.com/"},
+		{"GovCloud FIPS", &Presigner{Region: "us-gov-west-1", UseFIPS: true}, "photos", "https://photos.s3-fips.us-gov-west-1.amazonaws.com/"},
+		{"FIPS", &Presigner{Region: "us-east-1", UseFIPS: true}, "photos", "https://photos.s3-fips.us-east-1.amazonaws.com/"},
+		{"FIPS path style for a dotted bucket", &Presigner{Region: "us-east-2", UseFIPS: true}, "a.b", "https://s3-fips.us-east-2.amazonaws.com/a.b"},
+		{"dual-stack", &Presigner{Region: "eu-west-1", UseDualStack: true}, "photos", "https://photos.s3.dualstack.eu-west-1.amazonaws.com/"},
+		{"dual-stack us-east-1 is regional", &Presigner{Region: "us-east-1", UseDualStack: true}, "photos", "https://photos.s3.dualstack.us-east-1.amazonaws.com/"},
+		{"FIPS and dual-stack", &Presigner{Region: "us-west-2", UseFIPS: true, UseDualStack: true}, "photos", "https://photos.s3-fips.dualstack.us-west-2.amazonaws.com/"},
+		{"China dual-stack", &Presigner{Region: "cn-northwest-1", UseDualStack: true}, "photos", "https://photos.s3.dualstack.cn-northwest-1.amazonaws.com.cn/"},
+		{"accelerate", &Presigner{Region: "eu-west-1", UseAccelerate: true}, "photos", "https://photos.s3-accelerate.amazonaws.com/"},
+		{"accelerate dual-stack", &Presigner{Region: "eu-west-1", UseAccelerate: true, UseDualStack: true}, "photos", "https://photos.s3-accelerate.dualstack.amazonaws.com/"},
+		{"custom endpoint: path style by default", &Presigner{Region: "us-east-1", Endpoint: "http://127.0.0.1:7070"}, "photos", "http://127.0.0.1:7070/photos"},
+		{"custom endpoint keeps its base path", &Presigner{Region: "us-east-1", Endpoint: "https://s3.example.com:8443/base/"}, "photos", "https://s3.example.com:8443/base/photos"},
+		{"custom endpoint, virtual when asked", &Presigner{Region: "us-east-1", Endpoint: "http://localhost:7070", AddressingStyle: AddressingVirtual}, "photos", "http://photos.localhost:7070/"},
+		{"custom endpoint, virtual over http allows dots", &Presigner{Region: "garage", Endpoint: "http://s3.local/base", AddressingStyle: AddressingVirtual}, "a.b", "http://a.b.s3.local/base/"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.reason, func(t *testing.T) {
