@@ -313,7 +313,9 @@ func TestPresignPostErrors(t *testing.T) {
 		{"condition on the policy", testPresigner(), with(func(in *PostInput) { in.Conditions = []Condition{StartsWith("policy", "")} }), ErrInvalidCondition, "does not check"},
 		{"negative size", testPresigner(), with(func(in *PostInput) { in.Conditions = []Condition{ContentLengthRange(-1, 10)} }), ErrInvalidCondition, "negative"},
 		{"min above max", testPresigner(), with(func(in *PostInput) { in.Conditions = []Condition{ContentLengthRange(10, 1)} }), ErrInvalidCondition, "above its maximum"},
-		{"disjoint size ranges", testPresigner(), with(func(in *PostInput) { in.Conditions = []Condition{ContentLengthRange(0, 10), ContentLengthRange(11, 20)} }), ErrUnsatisfiable, "no possible size"},
+		{"disjoint size ranges", testPresigner(), with(func(in *PostInput) {
+			in.Conditions = []Condition{ContentLengthRange(0, 10), ContentLengthRange(11, 20)}
+		}), ErrUnsatisfiable, "no possible size"},
 		{"content type outside its own condition", testPresigner(), with(func(in *PostInput) {
 			in.Fields = map[string]string{"Content-Type": "text/plain"}
 			in.Conditions = []Condition{StartsWith("content-type", "image/")}
