@@ -1,0 +1,235 @@
+package s3post_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/s3post/s3post"
+)
+
+// A fixed clock and example keys make the outputs below reproducible. Real
+// code leaves Now nil and takes credentials from its environment.
+func examplePresigner() *s3post.Presigner {
+	return &s3post.Presigner{
+		Credentials: s3post.StaticCredentials("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""),
+		Region:      "eu-central-1",
+		Now:         func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
+	}
+}
+
+// printPolicy prints the conditions of a form's policy, one a line.
+func printPolicy(post *s3post.PresignedPost) {
+	raw, _ := base64.StdEncoding.DecodeString(post.Fields["policy"])
+	var policy struct {
+		Expiration string            `json:"expiration"`
+		Conditions []json.RawMessage `json:"conditions"`
+	}
+	if err := json.Unmarshal(raw, &policy); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("expiration:", policy.Expiration)
+	for _, c := range policy.Conditions {
+		fmt.Println(string(c))
+	}
+}
+
+func ExamplePresigner_PresignPost() {
+	p := examplePresigner()
+	post, err := p.PresignPost(context.Background(), s3post.PostInput{
+		Bucket: "example-bucket",
+		Key:    "reports/2026-11.pdf",
+		Fields: map[string]string{"Content-Type": "application/pdf"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(post.URL)
+	names := make([]string, 0, len(post.Fields))
+	for name := range post.Fields {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if name != "policy" {
+			fmt.Printf("%s: %s\n", name, post.Fields[name])
+		}
+	}
+	// Output:
+	// https://example-bucket.s3.eu-central-1.amazonaws.com/
+	// Content-Type: application/pdf
+	// key: reports/2026-11.pdf
+	// x-amz-algorithm: AWS4-HMAC-SHA256
+	// x-amz-credential: AKIAIOSFODNN7EXAMPLE/20261125/eu-central-1/s3/aws4_request
+	// x-amz-date: 20261125T120000Z
+	// x-amz-signature: ff66d02c5c26388adf5f21f148e2dbbe0bd66329f4d058b3dd2b37a3e756a369
+}
+
+// A handler that gives the browser a form for its upload, as JSON. The
+// browser posts the fields, then the file last, to the URL.
+func Example_httpHandler() {
+	presigner := examplePresigner()
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user := r.URL.Query().Get("user") // in real code: from the session
+		post, err := presigner.PresignPost(r.Context(), s3post.PostInput{
+			Bucket:     "example-bucket",
+			Key:        "users/" + user + "/${filename}",
+			Conditions: []s3post.Condition{s3post.ContentLengthRange(1, 10<<20)},
+			Expires:    10 * time.Minute,
+		})
+		if err != nil {
+			http.Error(w, "cannot presign the upload", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(post)
+	})
+
+	rec := httptest.NewRecorder()
+	handler.ServeHTTP(rec, httptest.NewRequest("GET", "/upload-form?user=42", nil))
+	var form struct {
+		URL     string            `json:"url"`
+		Fields  map[string]string `json:"fields"`
+		Expires time.Time         `json:"expires"`
+	}
+	if err := json.NewDecoder(rec.Body).Decode(&form); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(rec.Code, form.URL)
+	fmt.Println("key:", form.Fields["key"])
+	fmt.Println("expires:", form.Expires)
+	// Output:
+	// 200 https://example-bucket.s3.eu-central-1.amazonaws.com/
+	// key: users/42/${filename}
+	// expires: 2026-11-25 12:10:00 +0000 UTC
+}
+
+// S3 replaces ${filename} in the key with the name of the uploaded file
+// before it checks the policy, so the policy constrains the key with a
+// prefix, not an exact match that could never pass.
+func Example_filename() {
+	post, err := examplePresigner().PresignPost(context.Background(), s3post.PostInput{
+		Bucket: "example-bucket",
+		Key:    "uploads/${filename}",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("key:", post.Fields["key"])
+	printPolicy(post)
+	// Output:
+	// key: uploads/${filename}
+	// expiration: 2026-11-25T13:00:00Z
+	// {"bucket": "example-bucket"}
+	// ["starts-with", "$key", "uploads/"]
+	// {"x-amz-algorithm": "AWS4-HMAC-SHA256"}
+	// {"x-amz-credential": "AKIAIOSFODNN7EXAMPLE/20261125/eu-central-1/s3/aws4_request"}
+	// {"x-amz-date": "20261125T120000Z"}
+}
+
+// Images only, up to 5 MiB. The browser sets Content-Type to the file's type;
+// the field's starting value must meet its own condition, or PresignPost
+// refuses to sign a form that S3 would reject.
+func Example_contentTypeAndSize() {
+	post, err := examplePresigner().PresignPost(context.Background(), s3post.PostInput{
+		Bucket: "example-bucket",
+		Key:    "avatars/42",
+		Fields: map[string]string{"Content-Type": "image/jpeg", "success_action_status": "201"},
+		Conditions: []s3post.Condition{
+			s3post.StartsWith("Content-Type", "image/"),
+			s3post.ContentLengthRange(1, 5<<20),
+		},
+		Expires: 5 * time.Minute,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	printPolicy(post)
+
+	_, err = examplePresigner().PresignPost(context.Background(), s3post.PostInput{
+		Bucket:     "example-bucket",
+		Key:        "avatars/42",
+		Fields:     map[string]string{"Content-Type": "text/html"},
+		Conditions: []s3post.Condition{s3post.StartsWith("Content-Type", "image/")},
+	})
+	fmt.Println(errors.Is(err, s3post.ErrUnsatisfiable))
+	fmt.Println(err)
+	// Output:
+	// expiration: 2026-11-25T12:05:00Z
+	// ["starts-with", "$Content-Type", "image/"]
+	// ["content-length-range", 1, 5242880]
+	// {"success_action_status": "201"}
+	// {"bucket": "example-bucket"}
+	// {"key": "avatars/42"}
+	// {"x-amz-algorithm": "AWS4-HMAC-SHA256"}
+	// {"x-amz-credential": "AKIAIOSFODNN7EXAMPLE/20261125/eu-central-1/s3/aws4_request"}
+	// {"x-amz-date": "20261125T120000Z"}
+	// true
+	// s3post: Conditions[0]: the Content-Type value "text/html" does not meet ["starts-with", "$Content-Type", "image/"]: change the value or the condition
+}
+
+// An S3-compatible server on this machine: path-style URLs under the
+// endpoint, which may carry a base path.
+func Example_customEndpoint() {
+	p := &s3post.Presigner{
+		Credentials: s3post.StaticCredentials("local-access-key", "local-secret-key", ""),
+		Region:      "us-east-1",
+		Endpoint:    "http://127.0.0.1:7070",
+	}
+	post, err := p.PresignPost(context.Background(), s3post.PostInput{Bucket: "dev-bucket", Key: "test.txt"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(post.URL)
+	// Output:
+	// http://127.0.0.1:7070/dev-bucket
+}
+
+// Conditions in boto3's JSON forms, e.g. from a configuration file.
+func ExampleParseConditions() {
+	conds, err := s3post.ParseConditions([]byte(`[
+		{"acl": "public-read"},
+		["starts-with", "$Content-Type", "image/"],
+		["content-length-range", 1, 1048576]
+	]`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, c := range conds {
+		b, _ := json.Marshal(c)
+		fmt.Println(string(b))
+	}
+
+	_, err = s3post.ParseConditions([]byte(`[["content-length-range", 10, 1]]`))
+	fmt.Println(err)
+	// Output:
+	// {"acl":"public-read"}
+	// ["starts-with","$Content-Type","image/"]
+	// ["content-length-range",1,1048576]
+	// s3post: ParseConditions[0]: content-length-range minimum 10 is above its maximum 1
+}
+
+// Errors say which input is wrong; callers branch on the kind with errors.Is
+// and read the details with errors.As.
+func ExampleInputError() {
+	_, err := examplePresigner().PresignPost(context.Background(), s3post.PostInput{
+		Bucket: "arn:aws:s3:eu-central-1:123456789012:accesspoint/uploads",
+		Key:    "k",
+	})
+	var ie *s3post.InputError
+	if errors.As(err, &ie) {
+		fmt.Println(ie.Input, errors.Is(err, s3post.ErrInvalidBucket))
+	}
+	fmt.Fprintln(os.Stdout, err)
+	// Output:
+	// Bucket true
+	// s3post: Bucket: access point, Outposts and other ARNs are not supported: pass the bucket name itself
+}
