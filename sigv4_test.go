@@ -2,6 +2,8 @@ package s3post
 
 import (
 	"encoding/base64"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,4 +54,26 @@ func TestSigningKeyCache(t *testing.T) {
 		got := c.get(Credentials{AccessKeyID: "AK", SecretAccessKey: tc.secret}, tc.date, tc.region)
 		assert.Equal(t, deriveSigningKey(tc.secret, tc.date, tc.region), got, tc.reason)
 	}
+}
+
+// TestSigningKeyCacheConcurrent runs presigners for several regions and keys
+// at once, for the race detector, and checks every signature.
+func TestSigningKeyCacheConcurrent(t *testing.T) {
+	t.Parallel()
+	p := testPresigner()
+	regions := []string{"eu-central-1", "us-west-2", "ap-south-1"}
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				region := regions[(g+i)%len(regions)]
+				creds := Credentials{AccessKeyID: "AK", SecretAccessKey: fmt.Sprint("secret-", g%2)}
+				key := p.keys.get(creds, "20261125", region)
+				assert.Equal(t, deriveSigningKey(creds.SecretAccessKey, "20261125", region), key)
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -1,0 +1,68 @@
+package s3post
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCredentialsNeverPrintSecrets(t *testing.T) {
+	t.Parallel()
+	const secret, token = "SECRETsecretSECRET", "TOKENtokenTOKEN"
+	c := Credentials{AccessKeyID: "AKIDPRINT", SecretAccessKey: secret, SessionToken: token, Expires: testNow}
+
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("creds", "c", c)
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("creds", "c", c, "ptr", &c)
+	jsonBytes, err := json.Marshal(c)
+	require.NoError(t, err)
+
+	outputs := map[string]string{
+		"String":   c.String(),
+		"GoString": c.GoString(),
+		"%v":       fmt.Sprintf("%v", c),
+		"%+v":      fmt.Sprintf("%+v", c),
+		"%#v":      fmt.Sprintf("%#v", c),
+		"%s":       fmt.Sprintf("%s", c),
+		"%q":       fmt.Sprintf("%q", c),
+		"%x":       fmt.Sprintf("%x", c),
+		"pointer":  fmt.Sprintf("%v %+v", &c, &c),
+		"nested":   fmt.Sprintf("%+v", struct{ C Credentials }{c}),
+		"JSON":     string(jsonBytes),
+		"slog":     logged.String(),
+		"static":   fmt.Sprintf("%v %+v %#v", StaticCredentials("AKIDPRINT", secret, token), StaticCredentials("AKIDPRINT", secret, token), StaticCredentials("AKIDPRINT", secret, token)),
+	}
+	for name, out := range outputs {
+		assert.NotContains(t, out, "SECRET", "%s shows the secret", name)
+		assert.NotContains(t, out, "TOKEN", "%s shows the session token", name)
+		assert.Contains(t, out, "AKIDPRINT", "%s should show the access key ID", name)
+	}
+	assert.Equal(t, "Credentials{AccessKeyID: AKIDPRINT, SecretAccessKey: [redacted], SessionToken: [redacted], Expires: 2026-11-25T14:30:15Z}", c.String())
+	assert.Equal(t, `Credentials{AccessKeyID: , SecretAccessKey: ""}`, Credentials{}.String(), "an empty secret shows as empty, which helps debugging")
+}
+
+func TestCredentialsExpired(t *testing.T) {
+	t.Parallel()
+	assert.False(t, Credentials{}.Expired(testNow), "credentials without Expires never expire")
+	c := Credentials{Expires: testNow}
+	assert.False(t, c.Expired(testNow.Add(-time.Nanosecond)))
+	assert.True(t, c.Expired(testNow), "expired at the instant of Expires")
+}
+
+func TestStaticCredentials(t *testing.T) {
+	t.Parallel()
+	got, err := StaticCredentials("AK", "SK", "TOK").Retrieve(context.Background())
+	require.NoError(t, err)
+	assert.True(t, got == Credentials{AccessKeyID: "AK", SecretAccessKey: "SK", SessionToken: "TOK"}, "static credentials come back as given")
+	for _, keys := range [][2]string{{"", "SK"}, {"AK", ""}} {
+		_, err := StaticCredentials(keys[0], keys[1], "").Retrieve(context.Background())
+		assert.ErrorIs(t, err, ErrMissingCredentials)
+	}
+}
