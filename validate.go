@@ -189,7 +189,7 @@ func checkFieldName(name string) error {
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if !isAlnum(c) && !strings.ContainsRune("!#$%&'*+-.^_`|~", rune(c)) {
-			return fmt.Errorf("the field name contains %q; use letters, digits and -_.", string(rune(c)))
+			return fmt.Errorf("the field name contains %q; use letters, digits, '-' and '_'", string(rune(c)))
 		}
 	}
 	return nil
