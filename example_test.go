@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/s3post/s3post"
@@ -232,4 +233,85 @@ func ExampleInputError() {
 	// Output:
 	// Bucket true
 	// s3post: Bucket: access point, Outposts and other ARNs are not supported: pass the bucket name itself
+}
+
+// The form as HTML, for a page rendered on the server.
+func ExamplePresignedPost_HTMLForm() {
+	post, err := examplePresigner().PresignPost(context.Background(), s3post.PostInput{
+		Bucket: "example-bucket",
+		Key:    "uploads/${filename}",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	post.Fields["policy"] = "…" // shortened for this example
+	post.Fields["x-amz-signature"] = "…"
+	form, err := post.HTMLForm(s3post.HTMLFormOptions{Accept: "image/*"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(form)
+	// Output:
+	// <form action="https://example-bucket.s3.eu-central-1.amazonaws.com/" method="post" enctype="multipart/form-data">
+	//   <input type="hidden" name="key" value="uploads/${filename}">
+	//   <input type="hidden" name="policy" value="…">
+	//   <input type="hidden" name="x-amz-algorithm" value="AWS4-HMAC-SHA256">
+	//   <input type="hidden" name="x-amz-credential" value="AKIAIOSFODNN7EXAMPLE/20261125/eu-central-1/s3/aws4_request">
+	//   <input type="hidden" name="x-amz-date" value="20261125T120000Z">
+	//   <input type="hidden" name="x-amz-signature" value="…">
+	//   <input type="file" name="file" accept="image/*" required>
+	//   <button type="submit">Upload</button>
+	// </form>
+}
+
+// Uploading from Go, e.g. in a CLI or a test: the request streams the file.
+// Here a stand-in server plays S3 and lists the parts it receives.
+func ExamplePresignedPost_NewUploadRequest() {
+	s3 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mr, err := r.MultipartReader()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		for part, err := mr.NextPart(); err == nil; part, err = mr.NextPart() {
+			fmt.Println(strings.TrimSpace("part: " + part.FormName() + " " + part.FileName()))
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer s3.Close()
+
+	p := examplePresigner()
+	p.Endpoint = s3.URL
+	post, err := p.PresignPost(context.Background(), s3post.PostInput{
+		Bucket:     "example-bucket",
+		Key:        "notes/${filename}",
+		Conditions: []s3post.Condition{s3post.StartsWith("Content-Type", "text/")},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	req, err := post.NewUploadRequest(context.Background(), s3post.Upload{
+		Filename: "todo.txt",
+		Body:     strings.NewReader("buy milk\n"),
+		Fields:   map[string]string{"Content-Type": "text/plain"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.Status)
+	// Output:
+	// part: Content-Type
+	// part: key
+	// part: policy
+	// part: x-amz-algorithm
+	// part: x-amz-credential
+	// part: x-amz-date
+	// part: x-amz-signature
+	// part: file todo.txt
+	// 204 No Content
 }
