@@ -149,8 +149,15 @@ func (p *Presigner) awsURL(bucket string) (string, error) {
 		}
 		return "https://" + bucket + "." + host + "/", nil
 	}
-	if p.UseFIPS && !part.fips(p.Region) {
-		return bad("Presigner.UseFIPS", fmt.Sprintf("S3 has no FIPS endpoint in %s (only in US, Canada and GovCloud regions)", p.Region))
+	if p.UseFIPS {
+		switch {
+		case !part.fips(p.Region):
+			return bad("Presigner.UseFIPS", fmt.Sprintf("S3 has no FIPS endpoint in %s (only in US, Canada and GovCloud regions)", p.Region))
+		case p.AddressingStyle == AddressingPath:
+			return bad("Presigner.UseFIPS", "S3's FIPS endpoints take virtual-hosted URLs only: do not set AddressingPath")
+		case !virtualOK:
+			return bad("Presigner.UseFIPS", fmt.Sprintf("S3's FIPS endpoints take virtual-hosted URLs only, and bucket %q has dots, capitals or underscores", bucket))
+		}
 	}
 	host := "s3"
 	if p.UseFIPS {
