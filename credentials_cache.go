@@ -1,0 +1,217 @@
+package s3post
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// CredentialsCacheOptions configures a [CredentialsCache]. The zero value
+// gives the defaults.
+type CredentialsCacheOptions struct {
+	// RefreshWindow is how long before the credentials expire the cache
+	// fetches new ones. Optional; the default, zero, means five minutes.
+	// It must not be negative.
+	RefreshWindow time.Duration
+
+	// RefreshJitter widens RefreshWindow by a random amount up to this long,
+	// chosen for each fetched credentials, so that many processes do not
+	// refresh at the same moment. Optional; the default, zero, means no
+	// jitter. It must not be negative.
+	RefreshJitter time.Duration
+
+	// Now tells the time. Optional; the default, nil, means time.Now.
+	Now func() time.Time
+}
+
+const (
+	defaultRefreshWindow = 5 * time.Minute
+
+	// refreshRetryDelay is how long the cache serves credentials that are
+	// still valid after a failed refresh before it tries again, and the
+	// least time it serves credentials fetched inside their refresh window.
+	refreshRetryDelay = 10 * time.Second
+)
+
+// CredentialsCache wraps a provider and serves the credentials it returns
+// until they are about to expire. Create it with [NewCredentialsCache].
+//
+// Credentials without an expiry time are cached for ever. Others are served
+// until RefreshWindow before they expire; the next Retrieve then fetches new
+// ones. Only one fetch runs at a time, however many goroutines ask: the
+// others wait for it, each until its own context is done. The fetch itself
+// is not canceled when the caller that started it gives up. If a refresh
+// fails while the old credentials have not yet expired, the cache keeps
+// serving them and tries again ten seconds later at the soonest. Credentials
+// that have already expired when fetched are rejected with an error wrapping
+// [ErrCredentialsExpired].
+//
+// Retrieve is safe for concurrent use, and serving cached credentials takes
+// neither a lock nor an allocation.
+type CredentialsCache struct {
+	provider CredentialsProvider
+	window   time.Duration
+	jitter   time.Duration
+	now      func() time.Time
+	err      error // set when the options are invalid
+
+	entry atomic.Pointer[cacheEntry] // nil when there is nothing to serve
+
+	mu       sync.Mutex // guards inflight
+	inflight *cacheFetch
+}
+
+// cacheEntry is an immutable snapshot of the cached credentials.
+type cacheEntry struct {
+	creds     Credentials
+	refreshAt time.Time // zero when creds never expire
+}
+
+// fresh reports whether the entry can be served at now without a refresh.
+func (e *cacheEntry) fresh(now time.Time) bool {
+	return e.refreshAt.IsZero() || now.Before(e.refreshAt)
+}
+
+// cacheFetch is one call of the wrapped provider, shared by its waiters.
+type cacheFetch struct {
+	done  chan struct{} // closed when creds and err are set
+	creds Credentials
+	err   error
+}
+
+// NewCredentialsCache returns a cache of the credentials of p. If p is
+// already a *CredentialsCache, it returns p unchanged and opts are ignored.
+// Invalid options, or a nil p, make every Retrieve fail.
+func NewCredentialsCache(p CredentialsProvider, opts CredentialsCacheOptions) *CredentialsCache {
+	if c, ok := p.(*CredentialsCache); ok && c != nil {
+		return c
+	}
+	c := &CredentialsCache{
+		provider: p,
+		window:   opts.RefreshWindow,
+		jitter:   opts.RefreshJitter,
+		now:      opts.Now,
+	}
+	if c.window == 0 {
+		c.window = defaultRefreshWindow
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	switch {
+	case p == nil:
+		c.err = errors.New("s3post: credentials cache: the provider is nil")
+	case opts.RefreshWindow < 0:
+		c.err = fmt.Errorf("s3post: credentials cache: RefreshWindow is negative (%v)", opts.RefreshWindow)
+	case opts.RefreshJitter < 0:
+		c.err = fmt.Errorf("s3post: credentials cache: RefreshJitter is negative (%v)", opts.RefreshJitter)
+	}
+	return c
+}
+
+// Retrieve returns the cached credentials, fetching new ones first when
+// there are none or they are about to expire. If ctx is done while it waits
+// for a fetch, it returns an error wrapping ctx.Err().
+func (c *CredentialsCache) Retrieve(ctx context.Context) (Credentials, error) {
+	if e := c.entry.Load(); e != nil && e.fresh(c.now()) {
+		return e.creds, nil
+	}
+	if c.err != nil {
+		return Credentials{}, c.err
+	}
+
+	c.mu.Lock()
+	if e := c.entry.Load(); e != nil && e.fresh(c.now()) {
+		// Another fetch finished since the check above.
+		c.mu.Unlock()
+		return e.creds, nil
+	}
+	f := c.inflight
+	if f == nil {
+		f = &cacheFetch{done: make(chan struct{})}
+		c.inflight = f
+		go c.fetch(context.WithoutCancel(ctx), f)
+	}
+	c.mu.Unlock()
+
+	select {
+	case <-f.done:
+		return f.creds, f.err
+	case <-ctx.Done():
+		return Credentials{}, fmt.Errorf("s3post: waiting for credentials: %w", ctx.Err())
+	}
+}
+
+// fetch calls the wrapped provider, stores the result, and then hands it to
+// the waiters of f.
+func (c *CredentialsCache) fetch(ctx context.Context, f *cacheFetch) {
+	creds, err := c.provider.Retrieve(ctx)
+	now := c.now()
+	if err == nil && creds.Expired(now) {
+		err = fmt.Errorf("s3post: credentials cache: %w: the provider returned credentials that expired at %s",
+			ErrCredentialsExpired, creds.Expires.UTC().Format(time.RFC3339))
+	}
+
+	switch old := c.entry.Load(); {
+	case err == nil:
+		c.entry.Store(&cacheEntry{creds: creds, refreshAt: c.refreshAt(creds.Expires, now)})
+		f.creds = creds
+	case old != nil && !old.creds.Expired(now):
+		// Serve the old credentials for a while rather than fail now.
+		c.entry.Store(&cacheEntry{creds: old.creds, refreshAt: earliest(now.Add(refreshRetryDelay), old.creds.Expires)})
+		f.creds = old.creds
+	default:
+		f.err = err
+	}
+
+	c.mu.Lock()
+	c.inflight = nil
+	c.mu.Unlock()
+	close(f.done)
+}
+
+// refreshAt returns when credentials that expire at expires and were
+// fetched at now must be refreshed: zero for never, and otherwise the start
+// of the refresh window, but no sooner than refreshRetryDelay from now (nor
+// later than expires), so that credentials fetched inside their window do
+// not cause a fetch on every call.
+func (c *CredentialsCache) refreshAt(expires, now time.Time) time.Time {
+	if expires.IsZero() {
+		return time.Time{}
+	}
+	window := c.window
+	if c.jitter > 0 {
+		window += rand.N(c.jitter)
+	}
+	at := expires.Add(-window)
+	if soonest := now.Add(refreshRetryDelay); at.Before(soonest) {
+		at = earliest(soonest, expires)
+	}
+	return at
+}
+
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// Invalidate drops the cached credentials, so that the next Retrieve
+// fetches new ones; for example after AWS has rejected them.
+func (c *CredentialsCache) Invalidate() {
+	c.entry.Store(nil)
+}
+
+// String names the cache and the provider it wraps, without any
+// credentials.
+func (c *CredentialsCache) String() string {
+	return "CredentialsCache(" + providerName(c.provider) + ")"
+}
+
+// GoString is String, so that %#v does not print the fields either.
+func (c *CredentialsCache) GoString() string { return "s3post." + c.String() }

@@ -1,0 +1,86 @@
+package s3post_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/s3post/s3post"
+)
+
+// TestCredentialSourcesNeverPrintSecrets checks that no error, String or
+// fmt verb of any credential source shows a secret key or session token,
+// even when the secret sits where a careless message would quote it.
+func TestCredentialSourcesNeverPrintSecrets(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	home := credEnv(map[string]string{"HOME": dir})
+	secretEnv := credEnv(map[string]string{"AWS_SECRET_ACCESS_KEY": credSecret, "AWS_SESSION_TOKEN": credToken})
+	file := func(name, content string) string { return writeCredFile(t, dir, name, &content) }
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	printJSON := func(json string) string { return "printf '%s' '" + json + "'" }
+	withSecret := `"AccessKeyId":"` + credKeyID + `","SecretAccessKey":"` + credSecret + `","SessionToken":"` + credToken + `"`
+
+	failing := []struct {
+		name string
+		p    s3post.CredentialsProvider
+	}{
+		{"env: secret without key ID", s3post.EnvProvider{Getenv: secretEnv}},
+		{"files: secret without key ID", s3post.SharedFilesProvider{Getenv: home,
+			CredentialsFile: file("half", "[default]\naws_secret_access_key = "+credSecret+"\naws_session_token = "+credToken+"\n")}},
+		{"files: secret on a line of its own", s3post.SharedFilesProvider{Getenv: home,
+			CredentialsFile: file("bad", "[default]\naws_access_key_id = "+credKeyID+"\n"+credSecret+"\n")}},
+		{"files: secret as a section name", s3post.SharedFilesProvider{Getenv: home,
+			CredentialsFile: file("section", "["+credSecret+"\n")}},
+		{"files: role with keys", s3post.SharedFilesProvider{Getenv: home,
+			CredentialsFile: file("role", "[default]\nrole_arn = x\naws_access_key_id = "+credKeyID+"\naws_secret_access_key = "+credSecret+"\n")}},
+		{"files: failing process", s3post.SharedFilesProvider{Getenv: home,
+			ConfigFile: file("proc", "[default]\ncredential_process = echo "+credSecret+"; exit 1 # "+credToken+"\n")}},
+		{"process: exit 1 after printing", s3post.ProcessProvider{Command: printJSON(`{"Version":1,`+withSecret+`}`) + "; exit 1"}},
+		{"process: not JSON", s3post.ProcessProvider{Command: "echo " + credSecret}},
+		{"process: bad JSON", s3post.ProcessProvider{Command: printJSON(`{"Version":1,` + withSecret + `,}`)}},
+		{"process: wrong types", s3post.ProcessProvider{Command: printJSON(`{"Version":"` + credSecret + `","SecretAccessKey":["` + credToken + `"]}`)}},
+		{"process: Version 2", s3post.ProcessProvider{Command: printJSON(`{"Version":2,` + withSecret + `}`)}},
+		{"process: no key ID", s3post.ProcessProvider{Command: printJSON(`{"Version":1,"SecretAccessKey":"` + credSecret + `"}`)}},
+		{"process: expired", s3post.ProcessProvider{Now: func() time.Time { return now },
+			Command: printJSON(`{"Version":1,` + withSecret + `,"Expiration":"2020-01-01T00:00:00Z"}`)}},
+		{"process: bad Expiration", s3post.ProcessProvider{Command: printJSON(`{"Version":1,` + withSecret + `,"Expiration":"soon"}`)}},
+		{"cache: expired", s3post.NewCredentialsCache(s3post.CredentialsProviderFunc(func(context.Context) (s3post.Credentials, error) {
+			return s3post.Credentials{AccessKeyID: credKeyID, SecretAccessKey: credSecret, SessionToken: credToken, Expires: now}, nil
+		}), s3post.CredentialsCacheOptions{Now: func() time.Time { return now }})},
+		{"chain: nothing", s3post.ChainCredentials(s3post.EnvProvider{Getenv: credEnv(nil)}, s3post.SharedFilesProvider{Getenv: home})},
+		{"chain: broken", s3post.ChainCredentials(s3post.EnvProvider{Getenv: secretEnv})},
+	}
+	for _, tc := range failing {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := credRetrieve(t, tc.p, context.Background())
+			require.Error(t, err)
+			assertNoSecret(t, "error", err.Error())
+			assertNoSecret(t, "%+v of error", fmt.Sprintf("%+v", err))
+		})
+	}
+
+	cached := s3post.NewCredentialsCache(s3post.StaticCredentials(credKeyID, credSecret, credToken), s3post.CredentialsCacheOptions{})
+	got, err := credRetrieve(t, cached, context.Background())
+	require.NoError(t, err)
+	printed := map[string]any{
+		"credentials":     got,
+		"env provider":    s3post.EnvProvider{Getenv: secretEnv},
+		"files provider":  s3post.SharedFilesProvider{Profile: "dev", Getenv: secretEnv},
+		"process":         s3post.ProcessProvider{Command: "echo " + credSecret},
+		"static":          s3post.StaticCredentials(credKeyID, credSecret, credToken),
+		"cache":           cached,
+		"chain":           s3post.ChainCredentials(s3post.StaticCredentials(credKeyID, credSecret, credToken), secretHolder{credToken}),
+		"cache of chain":  s3post.NewCredentialsCache(s3post.ChainCredentials(secretHolder{credSecret}), s3post.CredentialsCacheOptions{}),
+		"default sources": s3post.DefaultCredentials(),
+	}
+	for name, v := range printed {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			assertNoSecret(t, name+" printed with "+verb, fmt.Sprintf(verb, v))
+		}
+	}
+}
