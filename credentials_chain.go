@@ -21,8 +21,9 @@ func ChainCredentials(providers ...CredentialsProvider) CredentialsProvider {
 	return chainProvider{providers: append([]CredentialsProvider(nil), providers...)}
 }
 
-// DefaultCredentials returns the provider that s3post uses when it is given
-// none: the chain of an [EnvProvider] and then a [SharedFilesProvider], both
+// DefaultCredentials returns the provider that most backends want in
+// Presigner.Credentials: the chain of an [EnvProvider] and then a
+// [SharedFilesProvider], both
 // with their default settings, in a [CredentialsCache] with default options.
 //
 // This follows the order of the AWS SDKs, as far as s3post supports it.
