@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test of s3post: formatting, vet, staticcheck, the race-enabled
-# tests of every module in the repository, fuzz seeds and one pass of each
-# benchmark. On a fresh Debian machine with Go it installs what it needs;
-# tools are cached in Go's own caches, outside the clone.
+# tests of every module in the repository (fuzz seeds, golden files, the
+# end-to-end suite against VersityGW and SeaweedFS and in headless Chromium)
+# and one pass of each benchmark.
+#
+# On a fresh Debian machine with Go it installs what it needs: staticcheck,
+# the two S3 servers (built once through the Go module proxy and cached under
+# ${XDG_CACHE_HOME:-~/.cache}/s3post, outside the clone) and Debian's
+# chromium. It starts the servers on 127.0.0.1 and stops them on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +27,21 @@ unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
+
+step "installing the end-to-end servers and chromium (cached after the first run)"
+./scripts/e2e-servers.sh install
+
+state=$(mktemp -d "${TMPDIR:-/tmp}/s3post-e2e.XXXXXX")
+cleanup() {
+  ./scripts/e2e-servers.sh stop "$state" || true
+  rm -rf "$state"
+}
+trap cleanup EXIT
+step "starting the end-to-end servers"
+./scripts/e2e-servers.sh start "$state"
+# shellcheck disable=SC1091
+. "$state/env"
+export S3POST_E2E_REQUIRED=1
 
 status=0
 for mod in $(find . -name go.mod -not -path './.git/*' | sort); do

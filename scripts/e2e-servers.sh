@@ -1,0 +1,346 @@
+#!/usr/bin/env bash
+# Real S3-compatible servers for the end-to-end tests: VersityGW and SeaweedFS,
+# the two installable servers that check POST policies and signatures, plus
+# Debian's chromium for the browser test.
+#
+#   scripts/e2e-servers.sh install         build the servers once (cached), apt-get chromium, curl
+#   scripts/e2e-servers.sh start STATEDIR  start both on 127.0.0.1, create buckets, set CORS,
+#                                          write STATEDIR/env (source it)
+#   scripts/e2e-servers.sh stop STATEDIR   stop what start started; idempotent
+#
+# Binaries are cached in $S3POST_CACHE/bin (default ${XDG_CACHE_HOME:-~/.cache}/s3post/bin),
+# each next to a version marker, so a second install builds nothing.
+# Ports: 127.0.0.1:$S3POST_E2E_PORT_BASE (default 17070) to base+10.
+set -euo pipefail
+
+VERSITYGW_VERSION=v1.8.0
+SEAWEEDFS_VERSION=v0.0.0-20261109003541-7506e5f91cd6
+
+CACHE_DIR=${S3POST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/s3post}
+BIN_DIR=$CACHE_DIR/bin
+
+REGION=us-east-1
+BUCKET=s3post-e2e
+OTHER_BUCKET=s3post-e2e-other
+DOT_BUCKET=s3post.e2e.dot
+
+# Ports, all on 127.0.0.1 and below Linux's ephemeral range (32768 and up).
+# weed mini runs a master, a volume server, a filer, an S3 gateway and an admin
+# server, each with a gRPC port: every one is set explicitly, so that weed
+# fails instead of silently moving to another port.
+PORT_BASE=${S3POST_E2E_PORT_BASE:-17070}
+VERSITY_PORT=$PORT_BASE
+WEED_S3_PORT=$((PORT_BASE + 1))
+WEED_S3_GRPC_PORT=$((PORT_BASE + 2))
+WEED_MASTER_PORT=$((PORT_BASE + 3))
+WEED_MASTER_GRPC_PORT=$((PORT_BASE + 4))
+WEED_VOLUME_PORT=$((PORT_BASE + 5))
+WEED_VOLUME_GRPC_PORT=$((PORT_BASE + 6))
+WEED_FILER_PORT=$((PORT_BASE + 7))
+WEED_FILER_GRPC_PORT=$((PORT_BASE + 8))
+WEED_ADMIN_PORT=$((PORT_BASE + 9))
+WEED_ADMIN_GRPC_PORT=$((PORT_BASE + 10))
+LAST_PORT=$((PORT_BASE + 10))
+
+# Lets any origin POST a form to the bucket and read the answer (browser test).
+CORS_XML='<CORSConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><ExposeHeader>Location</ExposeHeader><MaxAgeSeconds>600</MaxAgeSeconds></CORSRule></CORSConfiguration>'
+
+usage() { die "usage: $0 install | start STATEDIR | stop STATEDIR"; }
+step() { printf '==> %s\n' "$*" >&2; }
+note() { printf '    %s\n' "$*" >&2; }
+die() { printf 'e2e-servers: %s\n' "$*" >&2; exit 1; }
+
+now_us() { echo "${EPOCHREALTIME/[.,]/}"; }
+# since START: seconds elapsed since START (a now_us value), e.g. "4.2 s".
+since() {
+  local d=$(($(now_us) - $1))
+  printf '%d.%d s' $((d / 1000000)) $((d / 100000 % 10))
+}
+# timed TITLE CMD...: runs CMD and says how long it took.
+timed() {
+  local title=$1 start
+  start=$(now_us)
+  shift
+  step "$title"
+  "$@"
+  note "$title: $(since "$start")"
+}
+
+# ---------------------------------------------------------------- install
+
+# cached NAME VERSION: bin/NAME exists and was built at VERSION.
+cached() {
+  [ -x "$BIN_DIR/$1" ] && [ "$(cat "$BIN_DIR/$1.version" 2>/dev/null)" = "$2" ]
+}
+
+install_versitygw() {
+  if cached versitygw "$VERSITYGW_VERSION"; then
+    note "cached: $BIN_DIR/versitygw"
+    return
+  fi
+  local gobin=$CACHE_DIR/tmp-versitygw
+  rm -rf "$gobin"
+  GOBIN=$gobin go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+  mv "$gobin/versitygw" "$BIN_DIR/versitygw"
+  rmdir "$gobin"
+  echo "$VERSITYGW_VERSION" >"$BIN_DIR/versitygw.version"
+}
+
+# `go install .../weed@version` is refused because SeaweedFS's go.mod has a
+# replace directive. So a module of our own requires SeaweedFS, repeats the
+# replace, and names weed as a tool so that `go mod tidy` keeps the requirement.
+install_seaweedfs() {
+  if cached weed "$SEAWEEDFS_VERSION"; then
+    note "cached: $BIN_DIR/weed"
+    return
+  fi
+  local mod=$CACHE_DIR/src/weed-$SEAWEEDFS_VERSION
+  mkdir -p "$mod"
+  cat >"$mod/go.mod" <<EOF
+module s3post.local/weed
+
+go 1.24
+
+require github.com/seaweedfs/seaweedfs $SEAWEEDFS_VERSION
+
+replace github.com/tyler-smith/go-bip39 => github.com/cosmos/go-bip39 v1.0.0
+
+tool github.com/seaweedfs/seaweedfs/weed
+EOF
+  (
+    cd "$mod"
+    go mod tidy
+    go build -o "$BIN_DIR/weed.tmp" github.com/seaweedfs/seaweedfs/weed
+  )
+  mv "$BIN_DIR/weed.tmp" "$BIN_DIR/weed"
+  echo "$SEAWEEDFS_VERSION" >"$BIN_DIR/weed.version"
+}
+
+APT_UPDATED=
+apt_install() {
+  local sudo=()
+  [ "$(id -u)" = 0 ] || sudo=(sudo)
+  if [ -z "$APT_UPDATED" ]; then
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    APT_UPDATED=1
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
+}
+
+cmd_install() {
+  local start
+  start=$(now_us)
+  mkdir -p "$BIN_DIR"
+  if ! command -v curl >/dev/null; then
+    timed "apt-get install curl" apt_install curl ca-certificates
+  fi
+  if [ ! -x /usr/bin/chromium ]; then
+    timed "apt-get install chromium" apt_install chromium
+  fi
+  timed "VersityGW $VERSITYGW_VERSION" install_versitygw
+  timed "SeaweedFS $SEAWEEDFS_VERSION" install_seaweedfs
+  note "install: $(since "$start")"
+}
+
+# ---------------------------------------------------------------- start
+
+random_alnum() { # LENGTH [TR-CHARSET]
+  local s
+  s=$(head -c 1024 /dev/urandom | LC_ALL=C tr -dc "${2:-A-Za-z0-9}")
+  printf '%s' "${s:0:$1}"
+}
+
+port_in_use() { (: >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+running() { [ -f "$STATE/$1.pid" ] && kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; }
+
+# s3 METHOD URL [CURL-ARGS...]: sends a SigV4-signed request, prints the HTTP
+# status (000 if there was no answer); the body is left in $STATE/last-response.
+s3() {
+  local method=$1 url=$2
+  shift 2
+  curl -sS -o "$STATE/last-response" -w '%{http_code}' -X "$method" \
+    --aws-sigv4 "aws:amz:$REGION:s3" --user "$ACCESS_KEY:$SECRET_KEY" \
+    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@" "$url" 2>/dev/null || true
+}
+
+# launch NAME CMD...: runs CMD in a session of its own, so that stop can kill
+# its whole process group; output in $STATE/NAME.log, pid (= process group id)
+# in $STATE/NAME.pid. The working directory is $STATE: weed looks for its
+# *.toml files in "." first.
+launch() {
+  local name=$1
+  shift
+  (cd "$STATE" && exec setsid "$@" </dev/null >"$STATE/$name.log" 2>&1) &
+  echo $! >"$STATE/$name.pid"
+}
+
+fail_with_log() { # NAME MESSAGE
+  printf -- '---- last lines of %s:\n' "$STATE/$1.log" >&2
+  tail -n 40 "$STATE/$1.log" >&2 || true
+  die "$2"
+}
+
+# create_bucket NAME URL BUCKET TIMEOUT: creates BUCKET, retrying while the
+# server starts up; 200 (created) and 409 (exists already) both do.
+create_bucket() {
+  local name=$1 url=$2 bucket=$3 timeout=$4 deadline code
+  deadline=$((SECONDS + timeout))
+  while :; do
+    code=$(s3 PUT "$url/$bucket")
+    case $code in 200 | 409) return 0 ;; esac
+    running "$name" || fail_with_log "$name" "$name exited while starting"
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      printf -- '---- last answer (HTTP %s): %s\n' "$code" "$(head -c 600 "$STATE/last-response" 2>/dev/null)" >&2
+      fail_with_log "$name" "$name could not create bucket $bucket within $timeout s"
+    fi
+    sleep 0.2
+  done
+}
+
+# Content-MD5 of stdin: base64 of the binary digest (coreutils only).
+content_md5() {
+  local hex escaped='' i
+  hex=$(md5sum | cut -c1-32)
+  for ((i = 0; i < 32; i += 2)); do escaped+="\\x${hex:i:2}"; done
+  printf '%b' "$escaped" | base64
+}
+
+put_bucket_cors() { # NAME URL BUCKET
+  local code
+  code=$(s3 PUT "$2/$3?cors=" --data-binary "$CORS_XML" -H "Content-Type: application/xml" \
+    -H "Content-MD5: $(printf '%s' "$CORS_XML" | content_md5)")
+  [ "$code" = 200 ] || die "$1: PutBucketCors on $3 answered $code: $(cat "$STATE/last-response")"
+}
+
+start_versitygw() {
+  # Object metadata goes to a sidecar directory rather than to user xattrs,
+  # which tmpfs (a common /tmp) does not support on older kernels.
+  mkdir -p "$STATE/versitygw/data" "$STATE/versitygw/meta"
+  launch versitygw env ROOT_ACCESS_KEY="$ACCESS_KEY" ROOT_SECRET_KEY="$SECRET_KEY" \
+    "$BIN_DIR/versitygw" --port "127.0.0.1:$VERSITY_PORT" \
+    --region "$REGION" --virtual-domain localhost --quiet \
+    posix --sidecar "$STATE/versitygw/meta" "$STATE/versitygw/data"
+}
+
+start_seaweedfs() {
+  local dir=$STATE/seaweedfs
+  mkdir -p "$dir/data" "$dir/logs" "$dir/admin" "$dir/tmp"
+  printf '{"identities":[{"name":"e2e","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","List","Tagging","Write"]}]}\n' \
+    "$ACCESS_KEY" "$SECRET_KEY" >"$dir/s3.json"
+  # weed mini turns AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/S3_BUCKET from the
+  # environment into a user and a bucket: keep the caller's out. TMPDIR and
+  # the socket, log and admin flags keep its files under $dir, except the gRPC
+  # sockets /tmp/seaweedfs-*-grpc-PORT.sock (hard-coded; removed when it stops).
+  # Telemetry is on by default: off.
+  launch seaweedfs env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u S3_BUCKET TMPDIR="$dir/tmp" \
+    "$BIN_DIR/weed" -logdir="$dir/logs" mini \
+    -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+    -s3.port="$WEED_S3_PORT" -s3.port.grpc="$WEED_S3_GRPC_PORT" \
+    -s3.config="$dir/s3.json" -s3.domainName=localhost \
+    -s3.localSocket="$dir/s3.sock" -s3.port.iceberg=0 -s3.port.lance=0 \
+    -master.port="$WEED_MASTER_PORT" -master.port.grpc="$WEED_MASTER_GRPC_PORT" \
+    -master.telemetry=false \
+    -volume.port="$WEED_VOLUME_PORT" -volume.port.grpc="$WEED_VOLUME_GRPC_PORT" \
+    -filer.port="$WEED_FILER_PORT" -filer.port.grpc="$WEED_FILER_GRPC_PORT" \
+    -filer.localSocket="$dir/filer.sock" \
+    -admin.ui=false -admin.port="$WEED_ADMIN_PORT" -admin.port.grpc="$WEED_ADMIN_GRPC_PORT" \
+    -admin.port.legacy=0 -admin.dataDir="$dir/admin" \
+    -webdav=false
+}
+
+cmd_start() {
+  if running versitygw && running seaweedfs && [ -f "$STATE/env" ]; then
+    note "already running: $STATE/env"
+    return
+  fi
+  cmd_stop
+  local start port name url
+  start=$(now_us)
+  for name in versitygw weed; do
+    [ -x "$BIN_DIR/$name" ] || die "no $BIN_DIR/$name: run '$0 install' first"
+  done
+  for port in $(seq "$PORT_BASE" "$LAST_PORT"); do
+    if port_in_use "$port"; then
+      die "port 127.0.0.1:$port is in use; set S3POST_E2E_PORT_BASE to move ports $PORT_BASE-$LAST_PORT"
+    fi
+  done
+
+  ACCESS_KEY=$(random_alnum 20 A-Z0-9)
+  SECRET_KEY=$(random_alnum 40)
+  local versity_url=http://127.0.0.1:$VERSITY_PORT
+  local seaweed_url=http://127.0.0.1:$WEED_S3_PORT
+  step "starting VersityGW ($versity_url) and SeaweedFS ($seaweed_url) in $STATE"
+  trap 'cmd_stop' EXIT # until both are ready; their logs stay
+  start_versitygw
+  start_seaweedfs
+  for name in versitygw seaweedfs; do
+    url=$versity_url
+    [ "$name" = seaweedfs ] && url=$seaweed_url
+    create_bucket "$name" "$url" "$BUCKET" 60
+    create_bucket "$name" "$url" "$OTHER_BUCKET" 10
+    create_bucket "$name" "$url" "$DOT_BUCKET" 10
+    put_bucket_cors "$name" "$url" "$BUCKET"
+    note "$name ready after $(since "$start")"
+  done
+
+  cat >"$STATE/env.tmp" <<EOF
+# Written by scripts/e2e-servers.sh start; stop with: scripts/e2e-servers.sh stop $STATE
+export S3POST_E2E_ACCESS_KEY=$ACCESS_KEY
+export S3POST_E2E_SECRET_KEY=$SECRET_KEY
+export S3POST_E2E_REGION=$REGION
+export S3POST_E2E_VERSITY_URL=$versity_url
+export S3POST_E2E_SEAWEED_URL=$seaweed_url
+export S3POST_E2E_BUCKET=$BUCKET
+export S3POST_E2E_OTHER_BUCKET=$OTHER_BUCKET
+export S3POST_E2E_DOT_BUCKET=$DOT_BUCKET
+export S3POST_E2E_CHROMIUM=$(command -v chromium || true)
+EOF
+  mv "$STATE/env.tmp" "$STATE/env"
+  trap - EXIT
+  step "servers ready in $(since "$start"): source $STATE/env"
+}
+
+# ---------------------------------------------------------------- stop
+
+# server_pid NAME: the pid in $STATE/NAME.pid if that process is still a
+# server of this STATEDIR (pids get reused).
+server_pid() {
+  local pid
+  pid=$(cat "$STATE/$1.pid" 2>/dev/null) || return 1
+  grep -qF "$STATE/" "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
+}
+
+# SIGTERM to each server's process group, SIGKILL to what is left after 15 s
+# (SeaweedFS's filer sometimes takes 10 s to shut down).
+cmd_stop() {
+  local name pid groups=()
+  rm -f "$STATE/env"
+  for name in versitygw seaweedfs; do
+    if pid=$(server_pid "$name") && kill -TERM -- "-$pid" 2>/dev/null; then
+      groups+=("-$pid")
+    fi
+    rm -f "$STATE/$name.pid"
+  done
+  [ ${#groups[@]} -gt 0 ] || return 0
+  for _ in $(seq 75); do
+    kill -0 -- "${groups[@]}" 2>/dev/null || return 0
+    sleep 0.2
+  done
+  kill -KILL -- "${groups[@]}" 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- main
+
+set_state() { # STATEDIR
+  [ -n "${1:-}" ] || usage
+  mkdir -p "$1"
+  STATE=$(cd "$1" && pwd)
+}
+
+case ${1:-} in
+  install) cmd_install ;;
+  start) set_state "${2:-}"; cmd_start ;;
+  stop) set_state "${2:-}"; cmd_stop ;;
+  *) usage ;;
+esac
