@@ -1,0 +1,384 @@
+package s3post
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// S3Error is an upload refused as S3 refuses it: an HTTP status, an S3 error
+// code such as "AccessDenied", and S3's message.
+type S3Error struct {
+	// StatusCode is the HTTP status S3 answers with, e.g. 403.
+	StatusCode int
+	// Code is the S3 error code, e.g. "SignatureDoesNotMatch".
+	Code string
+	// Message is the human-readable text, e.g.
+	// "Invalid according to Policy: Policy expired."
+	Message string
+}
+
+// Error returns "s3post: <Code>: <Message>".
+func (e *S3Error) Error() string { return "s3post: " + e.Code + ": " + e.Message }
+
+func s3Error(status int, code, format string, args ...any) *S3Error {
+	return &S3Error{StatusCode: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+func policyDenied(format string, args ...any) *S3Error {
+	return s3Error(http.StatusForbidden, "AccessDenied", "Invalid according to Policy: "+format, args...)
+}
+
+func invalidPolicy(format string, args ...any) *S3Error {
+	return s3Error(http.StatusBadRequest, "InvalidPolicyDocument", "Invalid Policy: "+format, args...)
+}
+
+// SecretLookup finds the credentials of an access key ID, for a [Verifier].
+// It returns an error wrapping [ErrNoCredentials] for an unknown key. It must
+// be safe for concurrent use.
+type SecretLookup func(ctx context.Context, accessKeyID string) (Credentials, error)
+
+// Verifier checks a submitted POST form as S3 does: the signature, the
+// policy's expiration and every condition, and that every field is covered.
+// Use it in a proxy or an S3-compatible server that receives uploads itself.
+//
+// A Verifier is safe for concurrent use if its fields are not changed.
+type Verifier struct {
+	// Lookup finds the secret of the form's access key. Required.
+	Lookup SecretLookup
+
+	// Region is the region that the forms must be signed for. Required.
+	Region string
+
+	// Now is the clock, read once per call. Optional; nil means time.Now.
+	Now func() time.Time
+}
+
+// Field is one form field as submitted, in the order it came.
+type Field struct {
+	Name, Value string
+}
+
+// Submission is a POST form as received, without its file content.
+type Submission struct {
+	// Bucket is the bucket the form was posted to (from the URL).
+	Bucket string
+	// Fields are the form fields before the file part, in order. S3
+	// ignores the fields after the file.
+	Fields []Field
+	// Filename is the file part's file name, which replaces ${filename} in
+	// the key.
+	Filename string
+}
+
+// Accepted is a form that passed every check but the file's size, which is
+// known only as the file is read: call [Accepted.CheckSize] as it streams.
+type Accepted struct {
+	// Key is the object key, with ${filename} replaced.
+	Key string
+	// Fields maps the lower-case names of the submitted fields to their
+	// values, e.g. "content-type", "x-amz-meta-user",
+	// "success_action_status".
+	Fields map[string]string
+	// MinSize and MaxSize are the content-length-range bounds; MaxSize is -1
+	// when the policy sets none.
+	MinSize, MaxSize int64
+	// Expiration is when the policy expires.
+	Expiration time.Time
+}
+
+// CheckSize returns an [*S3Error] (EntityTooSmall or EntityTooLarge) when n
+// bytes are outside the policy's content-length-range.
+func (a *Accepted) CheckSize(n int64) error {
+	if n < a.MinSize {
+		return s3Error(http.StatusBadRequest, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size")
+	}
+	if a.MaxSize >= 0 && n > a.MaxSize {
+		return s3Error(http.StatusBadRequest, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
+	}
+	return nil
+}
+
+// ignoredField reports whether S3 skips the field when it checks that every
+// field is covered by a condition.
+func ignoredField(lower string) bool {
+	switch lower {
+	case "policy", "x-amz-signature", "file":
+		return true
+	}
+	return strings.HasPrefix(lower, "x-ignore-")
+}
+
+// Verify checks a submission and returns what the upload may store. A
+// refusal is an [*S3Error] with S3's status, code and message; other errors
+// (a failing Lookup) are returned wrapped.
+func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error) {
+	now := time.Now
+	if v.Now != nil {
+		now = v.Now
+	}
+	t := now()
+
+	fields := make(map[string]string, len(sub.Fields)+1)
+	for _, f := range sub.Fields {
+		lower := strings.ToLower(f.Name)
+		if _, dup := fields[lower]; dup {
+			return nil, s3Error(http.StatusBadRequest, "InvalidArgument", "POST requires exactly one value of the field %s", f.Name)
+		}
+		fields[lower] = f.Value
+	}
+	if _, ok := fields["key"]; !ok {
+		return nil, s3Error(http.StatusBadRequest, "InvalidArgument", "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.")
+	}
+	policyB64, ok := fields["policy"]
+	if !ok {
+		return nil, s3Error(http.StatusForbidden, "AccessDenied", "Access Denied")
+	}
+	for _, name := range []string{"x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature"} {
+		if _, ok := fields[name]; !ok {
+			return nil, s3Error(http.StatusBadRequest, "InvalidArgument", "Bucket POST must contain a field named '%s'.  If it is specified, please check the order of the fields.", name)
+		}
+	}
+	if fields["x-amz-algorithm"] != Algorithm {
+		return nil, s3Error(http.StatusBadRequest, "InvalidArgument", "Only AWS4-HMAC-SHA256 is supported for x-amz-algorithm")
+	}
+	creds, err := v.checkScope(ctx, fields)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSignature(creds, fields, policyB64); err != nil {
+		return nil, err
+	}
+	if token := fields["x-amz-security-token"]; token != creds.SessionToken {
+		return nil, s3Error(http.StatusBadRequest, "InvalidToken", "The provided token is malformed or otherwise invalid.")
+	}
+
+	pol, err := decodeVerifiedPolicy(policyB64)
+	if err != nil {
+		return nil, err
+	}
+	if !t.Before(pol.expiration) {
+		return nil, policyDenied("Policy expired.")
+	}
+	key := substituteFilename(fields["key"], sub.Filename)
+	fields["key"] = key
+	fields["bucket"] = sub.Bucket
+	acc := &Accepted{Key: key, Fields: fields, MinSize: 0, MaxSize: -1, Expiration: pol.expiration}
+	covered := make(map[string]bool, len(pol.conditions))
+	for _, c := range pol.conditions {
+		if c.op == "content-length-range" {
+			acc.MinSize = max(acc.MinSize, c.min)
+			if acc.MaxSize < 0 || c.max < acc.MaxSize {
+				acc.MaxSize = c.max
+			}
+			continue
+		}
+		covered[c.field] = true
+		if !c.meets(fields[c.field]) {
+			return nil, policyDenied("Policy Condition failed: %s", c.text)
+		}
+	}
+	for _, f := range sub.Fields {
+		lower := strings.ToLower(f.Name)
+		if !covered[lower] && !ignoredField(lower) {
+			return nil, policyDenied("Extra input fields: %s", f.Name)
+		}
+	}
+	if !covered["bucket"] {
+		return nil, policyDenied("Extra input fields: bucket")
+	}
+	delete(fields, "bucket")
+	return acc, nil
+}
+
+// checkScope parses x-amz-credential, checks its date, region and service,
+// and looks up the credentials of its access key.
+func (v *Verifier) checkScope(ctx context.Context, fields map[string]string) (Credentials, error) {
+	parts := strings.Split(fields["x-amz-credential"], "/")
+	if len(parts) != 5 || parts[3] != service || parts[4] != scopeTerminal {
+		return Credentials{}, s3Error(http.StatusBadRequest, "InvalidArgument", "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".")
+	}
+	if !strings.HasPrefix(fields["x-amz-date"], parts[1]) || len(fields["x-amz-date"]) != len(amzDateFormat) {
+		return Credentials{}, s3Error(http.StatusBadRequest, "InvalidArgument", "Error parsing the X-Amz-Credential parameter; the date %q does not match x-amz-date.", parts[1])
+	}
+	if parts[2] != v.Region {
+		return Credentials{}, s3Error(http.StatusBadRequest, "InvalidArgument", "Error parsing the X-Amz-Credential parameter; the region '%s' is wrong; expecting '%s'", parts[2], v.Region)
+	}
+	if v.Lookup == nil {
+		return Credentials{}, fmt.Errorf("s3post: Verifier.Lookup is nil: set it to find the secret of an access key")
+	}
+	creds, err := v.Lookup(ctx, parts[0])
+	if errors.Is(err, ErrNoCredentials) {
+		return Credentials{}, s3Error(http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
+	}
+	if err != nil {
+		return Credentials{}, fmt.Errorf("s3post: looking up access key %s: %w", parts[0], err)
+	}
+	return creds, nil
+}
+
+// checkSignature compares the form's signature with the policy's, in
+// constant time.
+func checkSignature(creds Credentials, fields map[string]string, policyB64 string) error {
+	got, err := hex.DecodeString(fields["x-amz-signature"])
+	date := fields["x-amz-date"][:len(dateFormat)]
+	region := strings.Split(fields["x-amz-credential"], "/")[2]
+	want := hmacSHA256(deriveSigningKey(creds.SecretAccessKey, date, region), policyB64)
+	if err != nil || !hmac.Equal(got, want) {
+		return s3Error(http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+	}
+	return nil
+}
+
+// substituteFilename replaces ${filename} with the base name of the uploaded
+// file: the text after its last '/' or '\'.
+func substituteFilename(key, filename string) string {
+	if i := strings.LastIndexAny(filename, `/\`); i >= 0 {
+		filename = filename[i+1:]
+	}
+	return strings.ReplaceAll(key, filenameVariable, filename)
+}
+
+// verifiedPolicy is a decoded policy document.
+type verifiedPolicy struct {
+	expiration time.Time
+	conditions []verifiedCondition
+}
+
+// verifiedCondition is one decoded condition. field is lower-case.
+type verifiedCondition struct {
+	op       string // "eq", "starts-with" or "content-length-range"
+	field    string
+	value    string
+	min, max int64
+	text     string // as S3 quotes it in errors
+}
+
+// meets reports whether a submitted value meets the condition. A
+// starts-with on Content-Type checks each comma-separated value, as S3 does.
+func (c verifiedCondition) meets(value string) bool {
+	if c.op == "eq" {
+		return value == c.value
+	}
+	if c.field == "content-type" && strings.Contains(value, ",") {
+		for _, v := range strings.Split(value, ",") {
+			if !strings.HasPrefix(strings.TrimSpace(v), c.value) {
+				return false
+			}
+		}
+		return true
+	}
+	return strings.HasPrefix(value, c.value)
+}
+
+// decodeVerifiedPolicy decodes a base64 policy as S3 reads it.
+func decodeVerifiedPolicy(policyB64 string) (*verifiedPolicy, error) {
+	raw, err := base64.StdEncoding.DecodeString(policyB64)
+	if err != nil {
+		return nil, invalidPolicy("Invalid 'Base64' encoded string.")
+	}
+	var doc struct {
+		Expiration *string           `json:"expiration"`
+		Conditions []json.RawMessage `json:"conditions"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, invalidPolicy("Invalid JSON.")
+	}
+	if doc.Expiration == nil {
+		return nil, invalidPolicy("Policy missing expiration.")
+	}
+	exp, err := time.Parse(time.RFC3339, *doc.Expiration)
+	if err != nil {
+		return nil, invalidPolicy("Invalid 'expiration' value: '%s'", *doc.Expiration)
+	}
+	if doc.Conditions == nil {
+		return nil, invalidPolicy("Policy missing conditions.")
+	}
+	pol := &verifiedPolicy{expiration: exp}
+	for _, rc := range doc.Conditions {
+		c, err := decodeVerifiedCondition(rc)
+		if err != nil {
+			return nil, err
+		}
+		pol.conditions = append(pol.conditions, c)
+	}
+	return pol, nil
+}
+
+func decodeVerifiedCondition(rc json.RawMessage) (verifiedCondition, error) {
+	bad := invalidPolicy("Invalid Condition: %s", compactJSON(rc))
+	dec := json.NewDecoder(bytes.NewReader(rc))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return verifiedCondition{}, bad
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		if len(v) != 1 {
+			return verifiedCondition{}, bad
+		}
+		for field, value := range v {
+			s, ok := value.(string)
+			if !ok {
+				return verifiedCondition{}, bad
+			}
+			return verifiedCondition{op: "eq", field: strings.ToLower(field), value: s,
+				text: fmt.Sprintf(`["eq", "$%s", "%s"]`, field, s)}, nil
+		}
+	case []any:
+		if len(v) != 3 {
+			return verifiedCondition{}, bad
+		}
+		op, _ := v[0].(string)
+		switch op = strings.ToLower(op); op {
+		case "eq", "starts-with":
+			field, ok1 := v[1].(string)
+			value, ok2 := v[2].(string)
+			if !ok1 || !ok2 || !strings.HasPrefix(field, "$") {
+				return verifiedCondition{}, bad
+			}
+			return verifiedCondition{op: op, field: strings.ToLower(field[1:]), value: value,
+				text: fmt.Sprintf(`["%s", "%s", "%s"]`, op, field, value)}, nil
+		case "content-length-range":
+			min, err1 := policyInt(v[1])
+			max, err2 := policyInt(v[2])
+			if err1 != nil || err2 != nil || min < 0 || max < min {
+				return verifiedCondition{}, bad
+			}
+			return verifiedCondition{op: op, min: min, max: max}, nil
+		}
+	}
+	return verifiedCondition{}, bad
+}
+
+// policyInt reads a content-length-range bound, which S3 takes as a JSON
+// number or a string of digits.
+func policyInt(v any) (int64, error) {
+	switch v := v.(type) {
+	case json.Number:
+		return strconv.ParseInt(v.String(), 10, 64)
+	case string:
+		return strconv.ParseInt(v, 10, 64)
+	}
+	return 0, fmt.Errorf("not a number")
+}
+
+func compactJSON(raw json.RawMessage) string {
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return string(raw)
+	}
+	return b.String()
+}

@@ -1,0 +1,282 @@
+package s3post
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func testVerifier() *Verifier {
+	return &Verifier{
+		Region: "eu-central-1",
+		Now:    func() time.Time { return testNow.Add(time.Minute) },
+		Lookup: func(_ context.Context, id string) (Credentials, error) {
+			if id != testAccessKey {
+				return Credentials{}, ErrNoCredentials
+			}
+			return Credentials{AccessKeyID: testAccessKey, SecretAccessKey: testSecret}, nil
+		},
+	}
+}
+
+// submission turns a presigned form into what a browser submits: its fields
+// in name order, plus extra fields.
+func submission(bucket string, post *PresignedPost, extra map[string]string, filename string) Submission {
+	sub := Submission{Bucket: bucket, Filename: filename}
+	for name, value := range post.Fields {
+		sub.Fields = append(sub.Fields, Field{name, value})
+	}
+	for name, value := range extra {
+		sub.Fields = append(sub.Fields, Field{name, value})
+	}
+	sort.Slice(sub.Fields, func(i, j int) bool { return sub.Fields[i].Name < sub.Fields[j].Name })
+	return sub
+}
+
+func presignForTest(t *testing.T, in PostInput) *PresignedPost {
+	t.Helper()
+	post, err := testPresigner().PresignPost(context.Background(), in)
+	require.NoError(t, err)
+	return post
+}
+
+func TestVerifyAccepts(t *testing.T) {
+	t.Parallel()
+	post := presignForTest(t, PostInput{
+		Bucket: "example-bucket", Key: "uploads/${filename}",
+		Fields:     map[string]string{"x-amz-meta-user": "42", "success_action_status": "201"},
+		Conditions: []Condition{StartsWith("Content-Type", "image/"), ContentLengthRange(2, 10)},
+	})
+	extra := map[string]string{"Content-Type": "image/png", "x-ignore-this": "1"}
+	acc, err := testVerifier().Verify(context.Background(), submission("example-bucket", post, extra, `C:\Users\me\photo.png`))
+	require.NoError(t, err)
+	assert.Equal(t, "uploads/photo.png", acc.Key, "${filename} is the text after the last slash or backslash")
+	assert.Equal(t, "image/png", acc.Fields["content-type"])
+	assert.Equal(t, "42", acc.Fields["x-amz-meta-user"])
+	assert.Equal(t, int64(2), acc.MinSize)
+	assert.Equal(t, int64(10), acc.MaxSize)
+	assert.Equal(t, testNow.Add(time.Hour), acc.Expiration)
+
+	assert.NoError(t, acc.CheckSize(2))
+	assert.NoError(t, acc.CheckSize(10))
+	assertS3Error(t, acc.CheckSize(1), 400, "EntityTooSmall", "smaller than the minimum")
+	assertS3Error(t, acc.CheckSize(11), 400, "EntityTooLarge", "exceeds the maximum")
+}
+
+func assertS3Error(t *testing.T, err error, status int, code, msg string) {
+	t.Helper()
+	var s3err *S3Error
+	require.True(t, errors.As(err, &s3err), "want an *S3Error, got %v", err)
+	assert.Equal(t, status, s3err.StatusCode)
+	assert.Equal(t, code, s3err.Code)
+	assert.Contains(t, s3err.Message, msg)
+	assert.True(t, strings.HasPrefix(err.Error(), "s3post: "+code+": "))
+	assert.NotContains(t, err.Error(), testSecret)
+}
+
+func TestVerifyRefuses(t *testing.T) {
+	t.Parallel()
+	in := PostInput{
+		Bucket: "example-bucket", Key: "uploads/${filename}",
+		Fields:     map[string]string{"Content-Type": "image/png"},
+		Conditions: []Condition{StartsWith("Content-Type", "image/")},
+	}
+	post := presignForTest(t, in)
+	set := func(name, value string) func(*Submission) {
+		return func(s *Submission) {
+			for i := range s.Fields {
+				if strings.EqualFold(s.Fields[i].Name, name) {
+					s.Fields[i].Value = value
+					return
+				}
+			}
+			s.Fields = append(s.Fields, Field{name, value})
+		}
+	}
+	drop := func(name string) func(*Submission) {
+		return func(s *Submission) {
+			var kept []Field
+			for _, f := range s.Fields {
+				if !strings.EqualFold(f.Name, name) {
+					kept = append(kept, f)
+				}
+			}
+			s.Fields = kept
+		}
+	}
+	policyJSON := func(doc string) string { return base64.StdEncoding.EncodeToString([]byte(doc)) }
+	tests := []struct {
+		reason    string
+		edit      func(*Submission)
+		verifier  func(*Verifier)
+		status    int
+		code, msg string
+	}{
+		{reason: "missing key", edit: drop("key"), status: 400, code: "InvalidArgument", msg: "field named 'key'"},
+		{reason: "missing policy: an anonymous upload", edit: drop("policy"), status: 403, code: "AccessDenied", msg: "Access Denied"},
+		{reason: "missing signature", edit: drop("x-amz-signature"), status: 400, code: "InvalidArgument", msg: "x-amz-signature"},
+		{reason: "other algorithm", edit: set("x-amz-algorithm", "AWS4-HMAC-SHA1"), status: 400, code: "InvalidArgument", msg: "AWS4-HMAC-SHA256"},
+		{reason: "malformed credential", edit: set("x-amz-credential", "AK/20261125/eu-central-1"), status: 400, code: "InvalidArgument", msg: "mal-formed"},
+		{reason: "credential for another region", verifier: func(v *Verifier) { v.Region = "us-east-1" }, status: 400, code: "InvalidArgument", msg: "region 'eu-central-1' is wrong"},
+		{reason: "credential date not the x-amz-date", edit: set("x-amz-date", "20261126T000000Z"), status: 400, code: "InvalidArgument", msg: "does not match"},
+		{reason: "unknown access key", edit: set("x-amz-credential", "NOSUCHKEY/20261125/eu-central-1/s3/aws4_request"), status: 403, code: "InvalidAccessKeyId", msg: "does not exist"},
+		{reason: "tampered signature", edit: set("x-amz-signature", strings.Repeat("0", 64)), status: 403, code: "SignatureDoesNotMatch", msg: "does not match"},
+		{reason: "signature not hex", edit: set("x-amz-signature", "zz"), status: 403, code: "SignatureDoesNotMatch", msg: "does not match"},
+		{reason: "tampered policy", edit: set("policy", policyJSON(`{"expiration": "2099-01-01T00:00:00Z", "conditions": []}`)), status: 403, code: "SignatureDoesNotMatch", msg: "does not match"},
+		{reason: "wrong secret", verifier: func(v *Verifier) {
+			v.Lookup = func(context.Context, string) (Credentials, error) {
+				return Credentials{AccessKeyID: testAccessKey, SecretAccessKey: "other"}, nil
+			}
+		}, status: 403, code: "SignatureDoesNotMatch", msg: "does not match"},
+		{reason: "a token the credentials do not have", edit: set("x-amz-security-token", "bogus"), status: 400, code: "InvalidToken", msg: "token"},
+		{reason: "expired", verifier: func(v *Verifier) { v.Now = func() time.Time { return testNow.Add(time.Hour) } }, status: 403, code: "AccessDenied", msg: "Invalid according to Policy: Policy expired."},
+		{reason: "key outside its prefix", edit: set("key", "elsewhere/x"), status: 403, code: "AccessDenied", msg: `Policy Condition failed: ["starts-with", "$key", "uploads/"]`},
+		{reason: "content type outside its prefix", edit: set("Content-Type", "text/html"), status: 403, code: "AccessDenied", msg: `Policy Condition failed: ["starts-with", "$Content-Type", "image/"]`},
+		{reason: "one of several content types outside its prefix", edit: set("Content-Type", "image/png, text/html"), status: 403, code: "AccessDenied", msg: "Condition failed"},
+		{reason: "field not in the policy", edit: set("x-amz-meta-sneaky", "1"), status: 403, code: "AccessDenied", msg: "Invalid according to Policy: Extra input fields: x-amz-meta-sneaky"},
+		{reason: "field sent twice", edit: func(s *Submission) { s.Fields = append(s.Fields, Field{"KEY", "uploads/x"}) }, status: 400, code: "InvalidArgument", msg: "exactly one value"},
+		{reason: "posted to another bucket", edit: func(s *Submission) { s.Bucket = "other-bucket" }, status: 403, code: "AccessDenied", msg: `["eq", "$bucket", "example-bucket"]`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.reason, func(t *testing.T) {
+			t.Parallel()
+			sub := submission("example-bucket", post, nil, "photo.png")
+			if tc.edit != nil {
+				tc.edit(&sub)
+			}
+			v := testVerifier()
+			if tc.verifier != nil {
+				tc.verifier(v)
+			}
+			acc, err := v.Verify(context.Background(), sub)
+			assert.Nil(t, acc)
+			assertS3Error(t, err, tc.status, tc.code, tc.msg)
+		})
+	}
+}
+
+// TestVerifyPolicyDocument covers policies that S3 cannot read, signed with
+// the right key so that only the document is at fault.
+func TestVerifyPolicyDocument(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		reason, doc, msg string
+	}{
+		{"not base64", "", "Invalid 'Base64'"},
+		{"not JSON", `{"expiration": `, "Invalid JSON"},
+		{"no expiration", `{"conditions": []}`, "missing expiration"},
+		{"bad expiration", `{"expiration": "tomorrow", "conditions": []}`, "Invalid 'expiration'"},
+		{"no conditions", `{"expiration": "2099-01-01T00:00:00Z"}`, "missing conditions"},
+		{"unknown operator", `{"expiration": "2099-01-01T00:00:00Z", "conditions": [["ends-with", "$key", "x"]]}`, "Invalid Condition"},
+		{"two-key object", `{"expiration": "2099-01-01T00:00:00Z", "conditions": [{"a": "1", "b": "2"}]}`, "Invalid Condition"},
+		{"field without $", `{"expiration": "2099-01-01T00:00:00Z", "conditions": [["eq", "key", "x"]]}`, "Invalid Condition"},
+		{"range min above max", `{"expiration": "2099-01-01T00:00:00Z", "conditions": [["content-length-range", 5, 1]]}`, "Invalid Condition"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.reason, func(t *testing.T) {
+			t.Parallel()
+			policy := base64.StdEncoding.EncodeToString([]byte(tc.doc))
+			if tc.doc == "" {
+				policy = "!!not base64!!"
+			}
+			key := deriveSigningKey(testSecret, "20261125", "eu-central-1")
+			sub := Submission{Bucket: "example-bucket", Fields: []Field{
+				{"key", "k"}, {"policy", policy},
+				{"x-amz-algorithm", Algorithm},
+				{"x-amz-credential", testAccessKey + "/20261125/eu-central-1/s3/aws4_request"},
+				{"x-amz-date", "20261125T143015Z"},
+				{"x-amz-signature", signPolicy(key, policy)},
+			}}
+			_, err := testVerifier().Verify(context.Background(), sub)
+			assertS3Error(t, err, 400, "InvalidPolicyDocument", tc.msg)
+		})
+	}
+}
+
+func TestVerifyRequiresBucketCondition(t *testing.T) {
+	t.Parallel()
+	doc := `{"expiration": "2099-01-01T00:00:00Z", "conditions": [{"key": "k"}, {"x-amz-algorithm": "AWS4-HMAC-SHA256"}, {"x-amz-credential": "AKIDEXAMPLE/20261125/eu-central-1/s3/aws4_request"}, {"x-amz-date": "20261125T143015Z"}]}`
+	policy := base64.StdEncoding.EncodeToString([]byte(doc))
+	sub := Submission{Bucket: "example-bucket", Fields: []Field{
+		{"key", "k"}, {"policy", policy}, {"x-amz-algorithm", Algorithm},
+		{"x-amz-credential", testAccessKey + "/20261125/eu-central-1/s3/aws4_request"},
+		{"x-amz-date", "20261125T143015Z"},
+		{"x-amz-signature", signPolicy(deriveSigningKey(testSecret, "20261125", "eu-central-1"), policy)},
+	}}
+	_, err := testVerifier().Verify(context.Background(), sub)
+	assertS3Error(t, err, 403, "AccessDenied", "Extra input fields: bucket")
+}
+
+func TestVerifyLookupError(t *testing.T) {
+	t.Parallel()
+	post := presignForTest(t, PostInput{Bucket: "example-bucket", Key: "k"})
+	v := testVerifier()
+	boom := errors.New("key store down")
+	v.Lookup = func(context.Context, string) (Credentials, error) { return Credentials{}, boom }
+	_, err := v.Verify(context.Background(), submission("example-bucket", post, nil, "f"))
+	require.ErrorIs(t, err, boom)
+	var s3err *S3Error
+	assert.False(t, errors.As(err, &s3err), "a failing key store is not the uploader's fault")
+}
+
+// FuzzVerifyRoundTrip checks the two halves of the promise: whatever
+// PresignPost signs, the verifier accepts for a form that meets it; and any
+// single change to a signed field is refused.
+func FuzzVerifyRoundTrip(f *testing.F) {
+	f.Add("uploads/${filename}", "x-amz-meta-a", "v", "Content-Type", "image/", "photo.png", uint8(0), "x")
+	f.Add("k", "acl", "private", "key", "", "f", uint8(3), "")
+	f.Add("a/b c", "Cache-Control", "max-age=1", "x-amz-meta-z", "", "dir/f.txt", uint8(7), "é")
+	f.Fuzz(func(t *testing.T, key, field, value, condField, prefix, filename string, which uint8, mutation string) {
+		in := PostInput{Bucket: "example-bucket", Key: key, Fields: map[string]string{field: value},
+			Conditions: []Condition{StartsWith(condField, prefix)}}
+		post, err := testPresigner().PresignPost(context.Background(), in)
+		if err != nil {
+			return
+		}
+		if filename == "" {
+			filename = "f"
+		}
+		// Fill in the field the condition leaves to the client, if any.
+		extra := map[string]string{}
+		lc := strings.ToLower(strings.TrimPrefix(condField, "$"))
+		if _, ok := post.Fields[condField]; !ok && lc != "key" && lc != "bucket" && !strings.EqualFold(lc, field) {
+			extra[strings.TrimPrefix(condField, "$")] = prefix + "tail"
+		}
+		sub := submission("example-bucket", post, extra, filename)
+		acc, err := testVerifier().Verify(context.Background(), sub)
+		require.NoError(t, err, "the verifier refused a form that PresignPost signed")
+		require.Equal(t, substituteFilename(key, filename), acc.Key)
+
+		// Change one signed field; the form must be refused.
+		names := make([]string, 0, len(post.Fields))
+		for name := range post.Fields {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		name := names[int(which)%len(names)]
+		i := sort.Search(len(sub.Fields), func(i int) bool { return sub.Fields[i].Name >= name })
+		if sub.Fields[i].Value == sub.Fields[i].Value+mutation || mutation == "" {
+			mutation = "!"
+		}
+		sub.Fields[i].Value += mutation
+		if strings.EqualFold(name, "key") && strings.HasPrefix(sub.Fields[i].Value, strings.SplitN(key, filenameVariable, 2)[0]) && strings.Contains(key, filenameVariable) {
+			return // a key under the signed prefix is allowed to change
+		}
+		if _, ok := in.Fields[name]; ok && strings.Contains(value, filenameVariable) {
+			return // so is a templated field under its prefix
+		}
+		if strings.EqualFold(name, condField) || strings.EqualFold("$"+name, condField) {
+			return // a field under a starts-with condition may grow
+		}
+		_, err = testVerifier().Verify(context.Background(), sub)
+		var s3err *S3Error
+		require.True(t, errors.As(err, &s3err), "changing %s by %q was not refused", name, mutation)
+	})
+}
