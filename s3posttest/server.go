@@ -1,0 +1,418 @@
+// Package s3posttest runs an in-memory S3 endpoint that takes browser POST
+// uploads exactly as S3 does, for tests, in the manner of net/http/httptest.
+//
+//	srv := s3posttest.NewServer(s3posttest.Config{Buckets: []string{"uploads"}})
+//	defer srv.Close()
+//	post, err := srv.Presigner().PresignPost(ctx, s3post.PostInput{Bucket: "uploads", Key: "a.txt"})
+//	// ... post the form to post.URL, then:
+//	obj, ok := srv.Object("uploads", "a.txt")
+//
+// The server checks each form with [s3post.Verifier] (signature, expiry,
+// every condition, extra fields), streams the file with the size range
+// enforced while it reads, needs the file to be the last part, answers with
+// S3's statuses and XML errors, honours success_action_status and
+// success_action_redirect, stores objects with their content type and
+// x-amz-meta-* metadata, serves them back with GET, and answers CORS
+// preflights so that a page on another origin can upload with fetch().
+package s3posttest
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/s3post/s3post"
+)
+
+// DefaultMaxObjectSize is the largest file the server keeps in memory when
+// Config.MaxObjectSize is zero.
+const DefaultMaxObjectSize = 100 << 20
+
+// Config configures a [Server]. The zero value is ready to use.
+type Config struct {
+	// Buckets are the buckets that take uploads. Optional; default
+	// {"test-bucket"}.
+	Buckets []string
+	// Region is the region the forms must be signed for. Optional; default
+	// "us-east-1".
+	Region string
+	// AccessKeyID and SecretAccessKey are the only credentials the server
+	// accepts. Optional; default random ones, available from
+	// [Server.Credentials].
+	AccessKeyID, SecretAccessKey string
+	// MaxObjectSize is the largest file accepted, in bytes, whatever the
+	// policy allows. Optional; default DefaultMaxObjectSize.
+	MaxObjectSize int64
+	// Now is the server's clock. Optional; nil means time.Now.
+	Now func() time.Time
+}
+
+// Object is an object stored by the server.
+type Object struct {
+	Bucket, Key string
+	Body        []byte
+	// ContentType, CacheControl, ContentDisposition and ContentEncoding
+	// come from the form's fields of those names.
+	ContentType, CacheControl, ContentDisposition, ContentEncoding string
+	// Metadata maps the x-amz-meta-* fields, without the prefix and in
+	// lower case, to their values.
+	Metadata map[string]string
+	// ETag is the quoted hex MD5 of Body, as S3 gives it.
+	ETag         string
+	LastModified time.Time
+}
+
+// Server is an in-memory S3 POST endpoint listening on 127.0.0.1.
+type Server struct {
+	// URL is the base URL of the server, e.g. "http://127.0.0.1:41234".
+	// Forms are posted to URL/bucket.
+	URL string
+
+	cfg      Config
+	buckets  map[string]bool
+	verifier *s3post.Verifier
+	http     *httptest.Server
+
+	mu      sync.Mutex // guards objects
+	objects map[string]map[string]*Object
+}
+
+// NewServer starts a server. Close it when done.
+func NewServer(cfg Config) *Server {
+	if len(cfg.Buckets) == 0 {
+		cfg.Buckets = []string{"test-bucket"}
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.AccessKeyID == "" {
+		cfg.AccessKeyID = "S3POSTTEST" + randomHex(5)
+	}
+	if cfg.SecretAccessKey == "" {
+		cfg.SecretAccessKey = randomHex(20)
+	}
+	if cfg.MaxObjectSize <= 0 {
+		cfg.MaxObjectSize = DefaultMaxObjectSize
+	}
+	s := &Server{cfg: cfg, buckets: map[string]bool{}, objects: map[string]map[string]*Object{}}
+	for _, b := range cfg.Buckets {
+		s.buckets[b] = true
+		s.objects[b] = map[string]*Object{}
+	}
+	s.verifier = &s3post.Verifier{Region: cfg.Region, Now: cfg.Now, Lookup: s.lookup}
+	s.http = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	s.URL = s.http.URL
+	return s
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return strings.ToUpper(hex.EncodeToString(b))
+}
+
+// Close shuts the server down and waits for its requests to end.
+func (s *Server) Close() { s.http.Close() }
+
+// Region returns the region the server takes forms for.
+func (s *Server) Region() string { return s.cfg.Region }
+
+// Credentials returns the provider of the credentials the server accepts.
+func (s *Server) Credentials() s3post.CredentialsProvider {
+	return s3post.StaticCredentials(s.cfg.AccessKeyID, s.cfg.SecretAccessKey, "")
+}
+
+// Presigner returns a new Presigner that signs forms for this server:
+// its credentials, its region and its URL as the endpoint.
+func (s *Server) Presigner() *s3post.Presigner {
+	return &s3post.Presigner{Credentials: s.Credentials(), Region: s.cfg.Region, Endpoint: s.URL, Now: s.cfg.Now}
+}
+
+// Object returns a copy of a stored object.
+func (s *Server) Object(bucket, key string) (Object, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.objects[bucket][key]
+	if !ok {
+		return Object{}, false
+	}
+	return o.clone(), true
+}
+
+// Objects returns copies of a bucket's objects, sorted by key.
+func (s *Server) Objects(bucket string) []Object {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Object, 0, len(s.objects[bucket]))
+	for _, o := range s.objects[bucket] {
+		out = append(out, o.clone())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+func (o *Object) clone() Object {
+	c := *o
+	c.Body = bytes.Clone(o.Body)
+	c.Metadata = make(map[string]string, len(o.Metadata))
+	for k, v := range o.Metadata {
+		c.Metadata[k] = v
+	}
+	return c
+}
+
+func (s *Server) lookup(_ context.Context, id string) (s3post.Credentials, error) {
+	if id != s.cfg.AccessKeyID {
+		return s3post.Credentials{}, s3post.ErrNoCredentials
+	}
+	return s3post.Credentials{AccessKeyID: s.cfg.AccessKeyID, SecretAccessKey: s.cfg.SecretAccessKey}, nil
+}
+
+func (s *Server) now() time.Time {
+	if s.cfg.Now != nil {
+		return s.cfg.Now()
+	}
+	return time.Now()
+}
+
+// target splits a request into its bucket and key, for virtual-hosted
+// (bucket.host) and path-style (host/bucket/key) URLs.
+func (s *Server) target(r *http.Request) (bucket, key string) {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if b, _, ok := strings.Cut(host, "."); ok && s.buckets[b] && net.ParseIP(host) == nil {
+		return b, strings.TrimPrefix(r.URL.Path, "/")
+	}
+	bucket, key, _ = strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	return bucket, key
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if origin := r.Header.Get("Origin"); origin != "" {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Access-Control-Expose-Headers", "ETag, Location")
+	}
+	if r.Method == http.MethodOptions {
+		s.preflight(w, r)
+		return
+	}
+	bucket, key := s.target(r)
+	if !s.buckets[bucket] {
+		writeError(w, &s3post.S3Error{StatusCode: http.StatusNotFound, Code: "NoSuchBucket", Message: "The specified bucket does not exist"})
+		return
+	}
+	switch {
+	case r.Method == http.MethodPost && key == "":
+		s.upload(w, r, bucket)
+	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && key != "":
+		s.serveObject(w, r, bucket, key)
+	default:
+		writeError(w, &s3post.S3Error{StatusCode: http.StatusMethodNotAllowed, Code: "MethodNotAllowed", Message: "The specified method is not allowed against this resource."})
+	}
+}
+
+// preflight answers a CORS preflight for any origin.
+func (s *Server) preflight(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Origin") == "" || r.Header.Get("Access-Control-Request-Method") == "" {
+		writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "BadRequest", Message: "Insufficient information. Origin request header needed."})
+		return
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST")
+	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+		h.Set("Access-Control-Allow-Headers", req)
+	}
+	h.Set("Access-Control-Max-Age", "3000")
+	h.Set("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method")
+	w.WriteHeader(http.StatusOK)
+}
+
+// upload takes a multipart POST as S3 does: fields first, verified when the
+// file part starts, the file streamed with the size range enforced.
+func (s *Server) upload(w http.ResponseWriter, r *http.Request, bucket string) {
+	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
+		writeError(w, &s3post.S3Error{StatusCode: http.StatusPreconditionFailed, Code: "PreconditionFailed",
+			Message: "At least one of the pre-conditions you specified did not hold: Bucket POST must be of the enclosure-type multipart/form-data"})
+		return
+	}
+	mr := multipart.NewReader(r.Body, params["boundary"])
+	sub := s3post.Submission{Bucket: bucket}
+	const maxFieldsSize = 20 << 10 // S3's limit on the fields before the file
+	fieldsSize := 0
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "InvalidArgument", Message: "POST requires exactly one file upload per request."})
+			return
+		}
+		if err != nil {
+			writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "MalformedPOSTRequest", Message: "The body of your POST request is not well-formed multipart/form-data."})
+			return
+		}
+		if strings.EqualFold(part.FormName(), "file") {
+			sub.Filename = part.FileName()
+			s.store(w, r, sub, part)
+			return
+		}
+		value, err := io.ReadAll(io.LimitReader(part, maxFieldsSize+1-int64(fieldsSize)))
+		fieldsSize += len(value)
+		if err != nil || fieldsSize > maxFieldsSize {
+			writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "MaxPostPreDataLengthExceeded", Message: "Your POST request fields preceding the upload file were too large."})
+			return
+		}
+		sub.Fields = append(sub.Fields, s3post.Field{Name: part.FormName(), Value: string(value)})
+	}
+}
+
+func (s *Server) store(w http.ResponseWriter, r *http.Request, sub s3post.Submission, file io.Reader) {
+	acc, err := s.verifier.Verify(r.Context(), sub)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	limit := s.cfg.MaxObjectSize
+	if acc.MaxSize >= 0 && acc.MaxSize < limit {
+		limit = acc.MaxSize
+	}
+	body, err := io.ReadAll(io.LimitReader(file, limit+1))
+	if err != nil {
+		writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "IncompleteBody", Message: "You did not provide the number of bytes specified by the Content-Length HTTP header."})
+		return
+	}
+	if err := acc.CheckSize(int64(len(body))); err != nil {
+		writeError(w, err)
+		return
+	}
+	if int64(len(body)) > limit {
+		writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "EntityTooLarge", Message: "Your proposed upload exceeds the maximum allowed size"})
+		return
+	}
+	sum := md5.Sum(body)
+	obj := &Object{
+		Bucket: sub.Bucket, Key: acc.Key, Body: body,
+		ContentType:        acc.Fields["content-type"],
+		CacheControl:       acc.Fields["cache-control"],
+		ContentDisposition: acc.Fields["content-disposition"],
+		ContentEncoding:    acc.Fields["content-encoding"],
+		Metadata:           map[string]string{},
+		ETag:               `"` + hex.EncodeToString(sum[:]) + `"`,
+		LastModified:       s.now().UTC().Truncate(time.Second),
+	}
+	if obj.ContentType == "" {
+		obj.ContentType = "binary/octet-stream"
+	}
+	for name, value := range acc.Fields {
+		if meta, ok := strings.CutPrefix(name, "x-amz-meta-"); ok {
+			obj.Metadata[meta] = value
+		}
+	}
+	s.mu.Lock()
+	s.objects[sub.Bucket][acc.Key] = obj
+	s.mu.Unlock()
+	s.respond(w, r, obj, acc.Fields)
+}
+
+// respond answers a stored upload as success_action_redirect or
+// success_action_status ask.
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, obj *Object, fields map[string]string) {
+	w.Header().Set("ETag", obj.ETag)
+	location := s.objectURL(obj)
+	w.Header().Set("Location", location)
+	redirect := fields["success_action_redirect"]
+	if redirect == "" {
+		redirect = fields["redirect"]
+	}
+	if u, err := url.Parse(redirect); redirect != "" && err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+		q := u.Query()
+		q.Set("bucket", obj.Bucket)
+		q.Set("key", obj.Key)
+		q.Set("etag", obj.ETag)
+		u.RawQuery = q.Encode()
+		w.Header().Set("Location", u.String())
+		w.WriteHeader(http.StatusSeeOther)
+		return
+	}
+	switch fields["success_action_status"] {
+	case "200":
+		w.WriteHeader(http.StatusOK)
+	case "201":
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusCreated)
+		_ = xml.NewEncoder(w).Encode(struct {
+			XMLName  xml.Name `xml:"PostResponse"`
+			Location string   `xml:"Location"`
+			Bucket   string   `xml:"Bucket"`
+			Key      string   `xml:"Key"`
+			ETag     string   `xml:"ETag"`
+		}{Location: location, Bucket: obj.Bucket, Key: obj.Key, ETag: obj.ETag})
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// objectURL is the path-style URL that serves the object.
+func (s *Server) objectURL(obj *Object) string {
+	return s.URL + "/" + url.PathEscape(obj.Bucket) + "/" + (&url.URL{Path: obj.Key}).EscapedPath()
+}
+
+func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, bucket, key string) {
+	obj, ok := s.Object(bucket, key)
+	if !ok {
+		writeError(w, &s3post.S3Error{StatusCode: http.StatusNotFound, Code: "NoSuchKey", Message: "The specified key does not exist."})
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", obj.ContentType)
+	h.Set("ETag", obj.ETag)
+	h.Set("Last-Modified", obj.LastModified.Format(http.TimeFormat))
+	for name, value := range map[string]string{
+		"Cache-Control": obj.CacheControl, "Content-Disposition": obj.ContentDisposition, "Content-Encoding": obj.ContentEncoding,
+	} {
+		if value != "" {
+			h.Set(name, value)
+		}
+	}
+	for k, v := range obj.Metadata {
+		h.Set("x-amz-meta-"+k, v)
+	}
+	h.Set("Content-Length", fmt.Sprint(len(obj.Body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodGet {
+		_, _ = w.Write(obj.Body)
+	}
+}
+
+// writeError answers with S3's XML error document.
+func writeError(w http.ResponseWriter, err error) {
+	var s3err *s3post.S3Error
+	if !errors.As(err, &s3err) {
+		s3err = &s3post.S3Error{StatusCode: http.StatusInternalServerError, Code: "InternalError", Message: "We encountered an internal error. Please try again."}
+	}
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(s3err.StatusCode)
+	_ = xml.NewEncoder(w).Encode(struct {
+		XMLName   xml.Name `xml:"Error"`
+		Code      string   `xml:"Code"`
+		Message   string   `xml:"Message"`
+		RequestID string   `xml:"RequestId"`
+	}{Code: s3err.Code, Message: s3err.Message, RequestID: randomHex(8)})
+}
