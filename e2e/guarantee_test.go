@@ -95,26 +95,32 @@ func generate(r *rand.Rand, bucket, prefix string) generated {
 }
 
 // TestGuaranteeSignedFormsUpload presigns a large generated set of inputs and
-// uploads each with VersityGW, the strict server: every one must succeed.
+// uploads each to VersityGW, the strict server, and to s3posttest: every one
+// must succeed.
 func TestGuaranteeSignedFormsUpload(t *testing.T) {
 	e := loadEnv(t)
-	s := e.servers[0]
-	require.Equal(t, "versitygw", s.name)
-	r := rand.New(rand.NewPCG(guaranteeSeed, 1))
-	prefix := uniqueKey(t)
-	const n = 200
-	for i := 0; i < n; i++ {
-		g := generate(r, e.bucket, fmt.Sprintf("%s%03d/", prefix, i))
-		post, err := e.presigner(s).PresignPost(t.Context(), g.in)
-		require.NoError(t, err, "case %d: s3post refused a valid input %+v", i, g.in)
-		req, err := post.NewUploadRequest(t.Context(), s3post.Upload{
-			Filename: g.filename, Body: strings.NewReader(g.content), Fields: g.extra,
+	for _, s := range e.servers {
+		if s.name == "seaweedfs" {
+			continue // laxer than VersityGW: it proves nothing more here
+		}
+		t.Run(s.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(guaranteeSeed, 1))
+			prefix := uniqueKey(t)
+			const n = 200
+			for i := 0; i < n; i++ {
+				g := generate(r, e.bucket, fmt.Sprintf("%s%03d/", prefix, i))
+				post, err := e.presigner(s).PresignPost(t.Context(), g.in)
+				require.NoError(t, err, "case %d: s3post refused a valid input %+v", i, g.in)
+				req, err := post.NewUploadRequest(t.Context(), s3post.Upload{
+					Filename: g.filename, Body: strings.NewReader(g.content), Fields: g.extra,
+				})
+				require.NoError(t, err)
+				got := send(t, req)
+				require.Less(t, got.status, 300, "case %d: %s refused a signed form: %v\ninput: %+v\nextra: %v", i, s.name, got, g.in, g.extra)
+			}
+			t.Logf("%d generated forms uploaded to %s (seed %d)", n, s.name, guaranteeSeed)
 		})
-		require.NoError(t, err)
-		got := send(t, req)
-		require.Less(t, got.status, 300, "case %d: %s refused a signed form: %v\ninput: %+v\nextra: %v", i, s.name, got, g.in, g.extra)
 	}
-	t.Logf("%d generated forms uploaded to %s (seed %d)", n, s.name, guaranteeSeed)
 }
 
 // TestGuaranteeRejectedAtPresign breaks generated inputs in ways that can

@@ -20,12 +20,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/s3post/s3post"
+	"github.com/s3post/s3post/s3posttest"
 	"github.com/stretchr/testify/require"
 )
 
 // server is an S3-compatible server started by scripts/e2e-servers.sh.
 type server struct {
-	name   string // "versitygw" or "seaweedfs"
+	name   string // "versitygw", "seaweedfs" or "s3posttest"
 	url    string // e.g. http://127.0.0.1:7070
 	client *s3.Client
 }
@@ -69,6 +70,16 @@ func loadEnv(t *testing.T) *env {
 		u := get(s.variable)
 		e.servers = append(e.servers, server{name: s.name, url: u, client: e.s3Client(u)})
 	}
+	// The in-memory endpoint of package s3posttest runs the same corpus: its
+	// verdicts must be those of the real servers (parity).
+	mem := s3posttest.NewServer(s3posttest.Config{
+		Buckets:         []string{e.bucket, e.otherBucket},
+		Region:          e.region,
+		AccessKeyID:     e.accessKey,
+		SecretAccessKey: e.secretKey,
+	})
+	t.Cleanup(mem.Close)
+	e.servers = append(e.servers, server{name: "s3posttest", url: mem.URL, client: e.s3Client(mem.URL)})
 	return e
 }
 
