@@ -306,6 +306,11 @@ func flipHex(s string) string {
 	return string(c) + s[1:]
 }
 
+// TestUploads runs every case of the corpus against every server: VersityGW,
+// SeaweedFS and the in-memory s3posttest endpoint. Each verdict must be the
+// case's, which is AWS's; a server that differs must be named in the case's
+// differ map with the reason. s3posttest has no such entry, so any verdict
+// of it that differs from the real servers' fails the test (parity).
 func TestUploads(t *testing.T) {
 	e := loadEnv(t)
 	for _, s := range e.servers {
