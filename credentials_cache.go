@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,10 +19,10 @@ type CredentialsCacheOptions struct {
 	// It must not be negative.
 	RefreshWindow time.Duration
 
-	// RefreshJitter widens RefreshWindow by a random amount up to this long,
-	// chosen for each fetched credentials, so that many processes do not
-	// refresh at the same moment. Optional; the default, zero, means no
-	// jitter. It must not be negative.
+	// RefreshJitter widens RefreshWindow by a random amount, at least zero
+	// and less than RefreshJitter, chosen for each fetched credentials, so
+	// that many processes do not refresh at the same moment. Optional; the
+	// default, zero, means no jitter. It must not be negative.
 	RefreshJitter time.Duration
 
 	// Now tells the time. Optional; the default, nil, means time.Now.
@@ -50,14 +51,18 @@ const (
 // that have already expired when fetched are rejected with an error wrapping
 // [ErrCredentialsExpired].
 //
-// Retrieve is safe for concurrent use, and serving cached credentials takes
-// neither a lock nor an allocation.
+// The cache is a [CredentialsLifetimeProvider]: [CredentialsCache.RetrieveValidUntil]
+// refreshes early when the cached credentials expire before a form would.
+//
+// Retrieve and RetrieveValidUntil are safe for concurrent use, and serving
+// cached credentials takes neither a lock nor an allocation.
 type CredentialsCache struct {
 	provider CredentialsProvider
 	window   time.Duration
 	jitter   time.Duration
 	now      func() time.Time
-	err      error // set when the options are invalid
+	jitterN  func(n time.Duration) time.Duration // random in [0, n)
+	err      error                               // set when the options are invalid
 
 	entry atomic.Pointer[cacheEntry] // nil when there is nothing to serve
 
@@ -69,6 +74,8 @@ type CredentialsCache struct {
 type cacheEntry struct {
 	creds     Credentials
 	refreshAt time.Time // zero when creds never expire
+	asked     time.Time // when the provider was last asked
+	failure   error     // of the last fetch, when it failed and creds are older
 }
 
 // fresh reports whether the entry can be served at now without a refresh.
@@ -78,9 +85,10 @@ func (e *cacheEntry) fresh(now time.Time) bool {
 
 // cacheFetch is one call of the wrapped provider, shared by its waiters.
 type cacheFetch struct {
-	done  chan struct{} // closed when creds and err are set
-	creds Credentials
-	err   error
+	done    chan struct{} // closed when creds, err and failure are set
+	creds   Credentials   // the new credentials, or the old ones after a failure
+	err     error         // set when there are no credentials to serve
+	failure error         // the provider's error when creds are the old ones
 }
 
 // NewCredentialsCache returns a cache of the credentials of p. If p is
@@ -95,6 +103,7 @@ func NewCredentialsCache(p CredentialsProvider, opts CredentialsCacheOptions) *C
 		window:   opts.RefreshWindow,
 		jitter:   opts.RefreshJitter,
 		now:      opts.Now,
+		jitterN:  rand.N[time.Duration],
 	}
 	if c.window == 0 {
 		c.window = defaultRefreshWindow
@@ -113,22 +122,72 @@ func NewCredentialsCache(p CredentialsProvider, opts CredentialsCacheOptions) *C
 	return c
 }
 
+// CredentialsLifetimeProvider is a [CredentialsProvider] that can be asked
+// for credentials that stay valid until a given time, such as the expiry of
+// a form. [Presigner.PresignPost] uses it when Presigner.Credentials has it,
+// so that a provider about to replace its credentials does not sign a form
+// that would outlive them.
+//
+// RetrieveValidUntil returns credentials that do not expire before t (or
+// never expire), refreshing them first if it must, or an error wrapping
+// [ErrCredentialsExpired] that says when the newest credentials expire,
+// when its source has none that last until t. A zero t asks for any
+// credentials that have not expired, as Retrieve does. It must be safe for
+// concurrent use by multiple goroutines. [*CredentialsCache] implements it.
+type CredentialsLifetimeProvider interface {
+	CredentialsProvider
+	RetrieveValidUntil(ctx context.Context, t time.Time) (Credentials, error)
+}
+
+// lastsUntil reports whether c are valid until t: they never expire, or
+// they expire at t or later.
+func lastsUntil(c Credentials, t time.Time) bool {
+	return c.Expires.IsZero() || !c.Expires.Before(t)
+}
+
 // Retrieve returns the cached credentials, fetching new ones first when
 // there are none or they are about to expire. If ctx is done while it waits
 // for a fetch, it returns an error wrapping ctx.Err().
 func (c *CredentialsCache) Retrieve(ctx context.Context) (Credentials, error) {
-	if e := c.entry.Load(); e != nil && e.fresh(c.now()) {
+	return c.RetrieveValidUntil(ctx, time.Time{})
+}
+
+// RetrieveValidUntil is Retrieve for credentials that must stay valid until
+// t, such as the expiry of a form. If the cached credentials expire before
+// t, it fetches new ones at once, ahead of their refresh window, sharing the
+// fetch with concurrent callers as Retrieve does. If the newest credentials
+// still expire before t, or the fetch fails, it returns an error wrapping
+// [ErrCredentialsExpired] (and the provider's error) that says when they
+// expire; the cached credentials stay cached for the callers that need them
+// for less long. So that callers asking for more than the source gives do
+// not ask it on every call, it is asked at most once every ten seconds for
+// this reason.
+func (c *CredentialsCache) RetrieveValidUntil(ctx context.Context, t time.Time) (Credentials, error) {
+	if e := c.entry.Load(); e != nil && e.fresh(c.now()) && lastsUntil(e.creds, t) {
 		return e.creds, nil
 	}
 	if c.err != nil {
 		return Credentials{}, c.err
 	}
+	return c.retrieveSlow(ctx, t)
+}
 
+// retrieveSlow is RetrieveValidUntil when the cached credentials will not
+// do: it waits for a fetch, starting one unless one is running.
+func (c *CredentialsCache) retrieveSlow(ctx context.Context, t time.Time) (Credentials, error) {
 	c.mu.Lock()
-	if e := c.entry.Load(); e != nil && e.fresh(c.now()) {
-		// Another fetch finished since the check above.
-		c.mu.Unlock()
-		return e.creds, nil
+	now := c.now()
+	if e := c.entry.Load(); e != nil && e.fresh(now) {
+		if lastsUntil(e.creds, t) {
+			// Another fetch finished since the caller's check.
+			c.mu.Unlock()
+			return e.creds, nil
+		}
+		if now.Before(e.asked.Add(refreshRetryDelay)) {
+			// The provider was asked moments ago; it has nothing better.
+			c.mu.Unlock()
+			return Credentials{}, expiresTooSoon(e.creds, t, e.failure)
+		}
 	}
 	f := c.inflight
 	if f == nil {
@@ -140,9 +199,29 @@ func (c *CredentialsCache) Retrieve(ctx context.Context) (Credentials, error) {
 
 	select {
 	case <-f.done:
-		return f.creds, f.err
+		switch {
+		case f.err != nil:
+			return Credentials{}, f.err
+		case !lastsUntil(f.creds, t):
+			return Credentials{}, expiresTooSoon(f.creds, t, f.failure)
+		}
+		return f.creds, nil
 	case <-ctx.Done():
 		return Credentials{}, fmt.Errorf("s3post: waiting for credentials: %w", ctx.Err())
+	}
+}
+
+// expiresTooSoon reports that the newest credentials expire before t, and
+// why no newer ones could be had if a fetch failed.
+func expiresTooSoon(c Credentials, t time.Time, failure error) error {
+	msg := fmt.Sprintf("s3post: credentials cache: %v: the newest credentials expire at %s, before %s",
+		ErrCredentialsExpired, c.Expires.UTC().Format(time.RFC3339), t.UTC().Format(time.RFC3339))
+	if failure == nil {
+		return &textError{msg: msg + ", and the source has none that last longer", errs: []error{ErrCredentialsExpired}}
+	}
+	return &textError{
+		msg:  msg + ", and fetching new ones failed: " + strings.TrimPrefix(failure.Error(), "s3post: "),
+		errs: []error{ErrCredentialsExpired, failure},
 	}
 }
 
@@ -158,12 +237,18 @@ func (c *CredentialsCache) fetch(ctx context.Context, f *cacheFetch) {
 
 	switch old := c.entry.Load(); {
 	case err == nil:
-		c.entry.Store(&cacheEntry{creds: creds, refreshAt: c.refreshAt(creds.Expires, now)})
+		c.entry.Store(&cacheEntry{creds: creds, refreshAt: c.refreshAt(creds.Expires, now), asked: now})
 		f.creds = creds
 	case old != nil && !old.creds.Expired(now):
-		// Serve the old credentials for a while rather than fail now.
-		c.entry.Store(&cacheEntry{creds: old.creds, refreshAt: earliest(now.Add(refreshRetryDelay), old.creds.Expires)})
-		f.creds = old.creds
+		// Serve the old credentials for a while rather than fail now: until
+		// their refresh, if this fetch came early for RetrieveValidUntil,
+		// or else for refreshRetryDelay.
+		refreshAt := old.refreshAt
+		if !now.Before(refreshAt) {
+			refreshAt = earliest(now.Add(refreshRetryDelay), old.creds.Expires)
+		}
+		c.entry.Store(&cacheEntry{creds: old.creds, refreshAt: refreshAt, asked: now, failure: err})
+		f.creds, f.failure = old.creds, err
 	default:
 		f.err = err
 	}
@@ -185,7 +270,7 @@ func (c *CredentialsCache) refreshAt(expires, now time.Time) time.Time {
 	}
 	window := c.window
 	if c.jitter > 0 {
-		window += rand.N(c.jitter)
+		window += c.jitterN(c.jitter)
 	}
 	at := expires.Add(-window)
 	if soonest := now.Add(refreshRetryDelay); at.Before(soonest) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 )
 
 // ChainCredentials returns a provider that asks each of providers in turn
@@ -22,22 +23,44 @@ func ChainCredentials(providers ...CredentialsProvider) CredentialsProvider {
 }
 
 // DefaultCredentials returns the provider that most backends want in
-// Presigner.Credentials: the chain of an [EnvProvider] and then a
-// [SharedFilesProvider], both
-// with their default settings, in a [CredentialsCache] with default options.
+// Presigner.Credentials: the sources of the AWS SDKs' default chain, in
+// their order, each with its default settings, in a [CredentialsCache]
+// that refreshes five to six minutes before the credentials expire:
 //
-// This follows the order of the AWS SDKs, as far as s3post supports it.
-// The later sources of the SDKs (web identity tokens, the ECS container
-// endpoint and the EC2 instance metadata service) are planned for a later
-// release. The sources are read on the first Retrieve, not here, and again
-// only when the cached credentials are about to expire.
+//  1. [EnvProvider]: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY;
+//  2. [WebIdentityProvider]: AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN
+//     (EKS IAM roles for service accounts);
+//  3. [SharedFilesProvider]: the profile in ~/.aws/credentials and
+//     ~/.aws/config, with static keys or credential_process;
+//  4. [ContainerProvider]: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or
+//     AWS_CONTAINER_CREDENTIALS_FULL_URI (ECS, EKS Pod Identity);
+//  5. [IMDSProvider]: the EC2 instance's role, from the instance metadata
+//     service, unless AWS_EC2_METADATA_DISABLED is "true".
+//
+// The first source that is configured is used, as in [ChainCredentials]: a
+// source that is configured but broken is an error, not skipped. Nothing is
+// read or asked here: the sources are read on the first Retrieve, and again
+// only when the cached credentials are about to expire. Off EC2, the first
+// Retrieve that finds no other source waits up to a second for the instance
+// metadata service to not answer.
 func DefaultCredentials() *CredentialsCache {
-	return NewCredentialsCache(defaultChain(os.Getenv), CredentialsCacheOptions{})
+	return newDefaultCredentials(os.Getenv)
+}
+
+// newDefaultCredentials is DefaultCredentials with getenv injected.
+func newDefaultCredentials(getenv func(string) string) *CredentialsCache {
+	return NewCredentialsCache(defaultChain(getenv), CredentialsCacheOptions{RefreshJitter: time.Minute})
 }
 
 // defaultChain is the chain of DefaultCredentials, with getenv injected.
 func defaultChain(getenv func(string) string) CredentialsProvider {
-	return ChainCredentials(EnvProvider{Getenv: getenv}, SharedFilesProvider{Getenv: getenv})
+	return ChainCredentials(
+		EnvProvider{Getenv: getenv},
+		WebIdentityProvider{Getenv: getenv},
+		SharedFilesProvider{Getenv: getenv},
+		ContainerProvider{Getenv: getenv},
+		IMDSProvider{Getenv: getenv},
+	)
 }
 
 type chainProvider struct {

@@ -226,7 +226,8 @@ func TestDefaultCredentials(t *testing.T) {
 			name:    "nothing anywhere",
 			reason:  "the error says what was tried",
 			wantErr: s3post.ErrNoCredentials,
-			errHas:  []string{"environment: ", "shared files: ", ".aws/credentials (no such file)"},
+			errHas: []string{"environment: ", "web identity: ", "shared files: ", ".aws/credentials (no such file)",
+				"container credentials: ", "EC2 instance metadata: no credentials found: AWS_EC2_METADATA_DISABLED"},
 		},
 		{
 			name:        "half a key pair in the environment",
@@ -240,7 +241,8 @@ func TestDefaultCredentials(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			env := map[string]string{"HOME": dir, "AWS_SHARED_CREDENTIALS_FILE": writeCredFile(t, dir, "credentials", tc.credentials)}
+			env := map[string]string{"HOME": dir, "AWS_SHARED_CREDENTIALS_FILE": writeCredFile(t, dir, "credentials", tc.credentials),
+				"AWS_EC2_METADATA_DISABLED": "true"} // no test may reach 169.254.169.254
 			for k, v := range tc.env {
 				env[k] = v
 			}
@@ -266,7 +268,8 @@ func TestDefaultCredentialsShape(t *testing.T) {
 	t.Parallel()
 	c := s3post.DefaultCredentials()
 	require.NotNil(t, c)
-	assert.Equal(t, "CredentialsCache(ChainCredentials(EnvProvider, SharedFilesProvider))", c.String())
+	assert.Equal(t, "CredentialsCache(ChainCredentials(EnvProvider, WebIdentityProvider, SharedFilesProvider, ContainerProvider, IMDSProvider))", c.String())
+	var _ s3post.CredentialsLifetimeProvider = c
 	assert.Same(t, c, s3post.NewCredentialsCache(c, s3post.CredentialsCacheOptions{}), "it is already cached")
 	assert.False(t, strings.Contains(fmt.Sprintf("%#v", c), "func"), "%#v shows no fields")
 }

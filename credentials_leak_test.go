@@ -3,6 +3,7 @@ package s3post_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -23,6 +24,28 @@ func TestCredentialSourcesNeverPrintSecrets(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	printJSON := func(json string) string { return "printf '%s' '" + json + "'" }
 	withSecret := `"AccessKeyId":"` + credKeyID + `","SecretAccessKey":"` + credSecret + `","SessionToken":"` + credToken + `"`
+
+	// Endpoints that answer with secrets where a careless message would
+	// quote them: in bodies that are not what was expected, and echoing
+	// the token that was sent.
+	echo := func(status int, body string) string {
+		return newFakeEndpoint(t, false, func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(status)
+			fmt.Fprint(w, body)
+		}).URL
+	}
+	imdsWith := func(creds string) s3post.IMDSProvider {
+		return s3post.IMDSProvider{Endpoint: newFakeEndpoint(t, false, imdsFake{credsBody: &creds}.handler()).URL, Getenv: credEnv(nil), Now: func() time.Time { return now }}
+	}
+	containerWith := func(status int, body string) s3post.ContainerProvider {
+		return s3post.ContainerProvider{Now: func() time.Time { return now }, Getenv: credEnv(map[string]string{
+			"AWS_CONTAINER_CREDENTIALS_FULL_URI": echo(status, body) + "/creds", "AWS_CONTAINER_AUTHORIZATION_TOKEN": credToken})}
+	}
+	tokenFile := file("web-token", credSecret)
+	stsWith := func(status int, body string) s3post.WebIdentityProvider {
+		return s3post.WebIdentityProvider{TokenFile: tokenFile, RoleARN: webRole, Endpoint: echo(status, body), Getenv: credEnv(nil), Now: func() time.Time { return now }}
+	}
+	jsonKeys := `{"Code":"Success",` + withSecret + `,"Token":"` + credToken2 + `"`
 
 	failing := []struct {
 		name string
@@ -51,6 +74,30 @@ func TestCredentialSourcesNeverPrintSecrets(t *testing.T) {
 		{"cache: expired", s3post.NewCredentialsCache(s3post.CredentialsProviderFunc(func(context.Context) (s3post.Credentials, error) {
 			return s3post.Credentials{AccessKeyID: credKeyID, SecretAccessKey: credSecret, SessionToken: credToken, Expires: now}, nil
 		}), s3post.CredentialsCacheOptions{Now: func() time.Time { return now }})},
+		{"imds: HTML", imdsWith("<html>" + credSecret + credToken + "</html>")},
+		{"imds: truncated JSON", imdsWith(jsonKeys)},
+		{"imds: bad Expiration", imdsWith(jsonKeys + `,"Expiration":"` + credSecret + `"}`)},
+		{"imds: error Code", imdsWith(`{"Code":"` + credSecret + `","Message":"` + credToken + `","SecretAccessKey":"` + credSecret + `","Token":"` + credToken + `"}`)},
+		{"imds: expired", imdsWith(jsonKeys + `,"Expiration":"2020-01-01T00:00:00Z"}`)},
+		{"imds: role list", s3post.IMDSProvider{Endpoint: newFakeEndpoint(t, false, imdsFake{listBody: credStr(credSecret + "/x")}.handler()).URL, Getenv: credEnv(nil)}},
+		{"imds: bad endpoint", s3post.IMDSProvider{Endpoint: "ftp://x:" + credSecret + "@127.0.0.1/?" + credToken, Getenv: credEnv(nil)}},
+		{"container: echoed token", containerWith(500, `{"code":"Denied","message":"bad token `+credToken+`"}`)},
+		{"container: HTML", containerWith(200, "<html>"+credSecret+"</html>")},
+		{"container: wrong types", containerWith(200, `{"AccessKeyId":["`+credSecret+`"],"SecretAccessKey":1}`)},
+		{"container: 401 body", containerWith(401, credSecret)},
+		{"container: URL with secrets", s3post.ContainerProvider{Getenv: credEnv(map[string]string{
+			"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://u:" + credSecret + "@192.0.2.1/?t=" + credToken})}},
+		{"container: down, URL with secrets", s3post.ContainerProvider{Getenv: credEnv(map[string]string{
+			"AWS_CONTAINER_CREDENTIALS_FULL_URI": closedURL(t) + "/creds?t=" + credToken})}},
+		{"container: token with newline", s3post.ContainerProvider{Getenv: credEnv(map[string]string{
+			"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:1/creds", "AWS_CONTAINER_AUTHORIZATION_TOKEN": credToken + "\n" + credSecret})}},
+		{"sts: echoed token", stsWith(400, stsErr("InvalidIdentityToken", "token "+credSecret+" is bad"))},
+		{"sts: echoed in code", stsWith(400, stsErr(credSecret, credSecret))},
+		{"sts: HTML", stsWith(503, "<html>"+credSecret+"</html>")},
+		{"sts: truncated XML", stsWith(200, stsOK("2026-03-01T18:00:00Z")[:900])},
+		{"sts: bad Expiration", stsWith(200, stsOK(credToken))},
+		{"sts: expired", stsWith(200, stsOK("2020-01-01T00:00:00Z"))},
+		{"sts: http endpoint", s3post.WebIdentityProvider{TokenFile: tokenFile, RoleARN: webRole, Endpoint: "http://u:" + credSecret + "@sts.example.com", Getenv: credEnv(nil)}},
 		{"chain: nothing", s3post.ChainCredentials(s3post.EnvProvider{Getenv: credEnv(nil)}, s3post.SharedFilesProvider{Getenv: home})},
 		{"chain: broken", s3post.ChainCredentials(s3post.EnvProvider{Getenv: secretEnv})},
 	}
@@ -77,6 +124,9 @@ func TestCredentialSourcesNeverPrintSecrets(t *testing.T) {
 		"chain":           s3post.ChainCredentials(s3post.StaticCredentials(credKeyID, credSecret, credToken), secretHolder{credToken}),
 		"cache of chain":  s3post.NewCredentialsCache(s3post.ChainCredentials(secretHolder{credSecret}), s3post.CredentialsCacheOptions{}),
 		"default sources": s3post.DefaultCredentials(),
+		"imds":            s3post.IMDSProvider{Endpoint: "http://u:" + credSecret + "@127.0.0.1"},
+		"container":       s3post.ContainerProvider{Getenv: secretEnv},
+		"web identity":    s3post.WebIdentityProvider{TokenFile: tokenFile, RoleARN: webRole, Getenv: secretEnv},
 	}
 	for name, v := range printed {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {

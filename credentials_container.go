@@ -1,0 +1,199 @@
+package s3post
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// ContainerProvider gets credentials from the endpoint that Amazon ECS
+// (task IAM roles), EKS Pod Identity, Lambda and other AWS compute services
+// run beside a container, configured by environment variables:
+//
+//   - AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: a path on the ECS agent at
+//     http://169.254.170.2, e.g. "/v2/credentials/<id>"; it wins when both
+//     are set;
+//   - AWS_CONTAINER_CREDENTIALS_FULL_URI: a full URL, which must be https,
+//     or http to a loopback address ("localhost", 127.0.0.0/8, ::1), the ECS
+//     agent (169.254.170.2) or the EKS Pod Identity agent (169.254.170.23 or
+//     fd00:ec2::23), so that credentials never travel in clear text to
+//     another host; host names other than localhost are not resolved to
+//     check them, so give an IP address;
+//   - AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, or else
+//     AWS_CONTAINER_AUTHORIZATION_TOKEN: the value of the Authorization
+//     header. The file is read again on every call, since the agent rotates
+//     it.
+//
+// The endpoint answers a GET with the credentials as JSON (AccessKeyId,
+// SecretAccessKey, Token, Expiration).
+//
+// Retrieve returns an error wrapping [ErrNoCredentials] when neither URI
+// variable is set. Anything else that goes wrong is an error of its own,
+// which stops a chain: a URI that is malformed or not allowed, a token file
+// that is missing or empty, an endpoint that does not answer in time, an
+// HTTP error status (the error quotes the endpoint's "code" and "message"
+// when it gives them as JSON), an answer that is not the expected JSON,
+// credentials without keys, or credentials that have already expired
+// (wrapping [ErrCredentialsExpired]). Errors never quote the token or an
+// answer's body.
+//
+// Every call asks the endpoint; wrap the provider in a [CredentialsCache].
+// The zero value is ready to use, and Retrieve is safe for concurrent use.
+type ContainerProvider struct {
+	// Timeout bounds the request. Optional; the default is five seconds.
+	Timeout time.Duration
+
+	// HTTPClient sends the request; its redirect policy is replaced by one
+	// that follows none. Optional; the default is a client that uses a proxy
+	// only for an https URI, as the environment says.
+	HTTPClient *http.Client
+
+	// Getenv looks up the environment variables above. Optional; the
+	// default, nil, means os.Getenv.
+	Getenv func(key string) string
+
+	// Now tells the time, to check Expiration. Optional; the default, nil,
+	// means time.Now.
+	Now func() time.Time
+}
+
+const (
+	containerLabel          = "container credentials"
+	ecsAgentEndpoint        = "http://169.254.170.2"
+	defaultContainerTimeout = 5 * time.Second
+)
+
+// The link-local addresses of the ECS agent and of the EKS Pod Identity
+// agent, which an http AWS_CONTAINER_CREDENTIALS_FULL_URI may use.
+var containerAgentIPs = []net.IP{
+	net.IPv4(169, 254, 170, 2),
+	net.IPv4(169, 254, 170, 23),
+	net.ParseIP("fd00:ec2::23"),
+}
+
+// Retrieve asks the container credentials endpoint for credentials.
+func (p ContainerProvider) Retrieve(ctx context.Context) (Credentials, error) {
+	getenv := orGetenv(p.Getenv)
+	endpoint, https, err := containerEndpoint(getenv)
+	if err != nil {
+		return Credentials{}, err
+	}
+	token, err := containerToken(getenv)
+	if err != nil {
+		return Credentials{}, fmt.Errorf("s3post: %s: %w", containerLabel, err)
+	}
+	timeout := p.Timeout
+	if timeout <= 0 {
+		timeout = defaultContainerTimeout
+	}
+	src := newHTTPSource(containerLabel, p.HTTPClient, timeout, https)
+	header := http.Header{"Accept": {"application/json"}}
+	if token != "" {
+		header.Set("Authorization", token)
+	}
+	a, err := src.do(ctx, http.MethodGet, endpoint, header, "")
+	if err != nil {
+		return Credentials{}, fmt.Errorf("s3post: %w", err)
+	}
+	if a.status != http.StatusOK {
+		return Credentials{}, fmt.Errorf("s3post: %s: GET %s answered HTTP %d%s", containerLabel, redactURL(endpoint), a.status, containerErrorText(a, token))
+	}
+	c, err := parseEndpointCredentials(a, orNow(p.Now)())
+	if err != nil {
+		return Credentials{}, fmt.Errorf("s3post: %s: GET %s: %w", containerLabel, redactURL(endpoint), err)
+	}
+	return c, nil
+}
+
+// containerEndpoint returns the URL to ask, and whether it is https.
+func containerEndpoint(getenv func(string) string) (endpoint string, https bool, err error) {
+	if rel := getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"); rel != "" {
+		// The path must not be able to change the host, as "@host/x" would.
+		u, err := url.Parse(ecsAgentEndpoint + rel)
+		if !strings.HasPrefix(rel, "/") || err != nil || u.Host != "169.254.170.2" || u.User != nil {
+			return "", false, fmt.Errorf("s3post: %s: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI must be a path starting with /", containerLabel)
+		}
+		return u.String(), false, nil
+	}
+	full := getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+	if full == "" {
+		return "", false, fmt.Errorf("s3post: %s: %w: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI are not set",
+			containerLabel, ErrNoCredentials)
+	}
+	u, err := url.Parse(full)
+	switch {
+	case err != nil || u.Host == "" || u.Hostname() == "":
+		return "", false, fmt.Errorf("s3post: %s: AWS_CONTAINER_CREDENTIALS_FULL_URI is not a URL with a host", containerLabel)
+	case u.Scheme == "https":
+		return full, true, nil
+	case u.Scheme != "http":
+		return "", false, fmt.Errorf("s3post: %s: AWS_CONTAINER_CREDENTIALS_FULL_URI has scheme %q; want http or https", containerLabel, u.Scheme)
+	case !containerHostAllowed(u.Hostname()):
+		return "", false, fmt.Errorf("s3post: %s: AWS_CONTAINER_CREDENTIALS_FULL_URI has host %q: an http URI must use a loopback address, 169.254.170.2, 169.254.170.23 or fd00:ec2::23; use https for any other host",
+			containerLabel, u.Hostname())
+	}
+	return full, false, nil
+}
+
+// containerHostAllowed reports whether an http full URI may use host.
+func containerHostAllowed(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return false
+	}
+	if ip.IsLoopback() {
+		return true
+	}
+	for _, agent := range containerAgentIPs {
+		if ip.Equal(agent) {
+			return true
+		}
+	}
+	return false
+}
+
+// containerToken returns the authorization token: the content of
+// AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, read now, or else the value of
+// AWS_CONTAINER_AUTHORIZATION_TOKEN, or "" for none.
+func containerToken(getenv func(string) string) (string, error) {
+	token, from := getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN"), "AWS_CONTAINER_AUTHORIZATION_TOKEN"
+	if path := getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); path != "" {
+		var err error
+		if token, err = readTokenFile(path, "the token file of AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); err != nil {
+			return "", err
+		}
+		from = "the file of AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
+	}
+	if strings.ContainsAny(token, "\r\n") {
+		return "", fmt.Errorf("the token in %s contains a line break, which cannot go in an HTTP header", from)
+	}
+	return token, nil
+}
+
+// containerErrorText quotes the "code" and "message" of an endpoint's JSON
+// error, if it has them, with the token removed should the endpoint echo it.
+func containerErrorText(a *httpAnswer, token string) string {
+	var e struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(a.body, &e) != nil || (e.Code == "" && e.Message == "") {
+		return " with " + a.describeBody()
+	}
+	return fmt.Sprintf(": %s: %s", remoteText(e.Code, token), remoteText(e.Message, token))
+}
+
+// String returns "ContainerProvider".
+func (ContainerProvider) String() string { return "ContainerProvider" }
+
+// GoString returns "s3post.ContainerProvider", so that %#v does not print
+// the fields.
+func (ContainerProvider) GoString() string { return "s3post.ContainerProvider" }

@@ -1,0 +1,214 @@
+package s3post
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// IMDSProvider gets the credentials of the IAM role of the EC2 instance
+// that it runs on, from the instance metadata service, with the session
+// tokens of IMDSv2:
+//
+//  1. PUT /latest/api/token, with the header
+//     X-aws-ec2-metadata-token-ttl-seconds, returns a session token;
+//  2. GET /latest/meta-data/iam/security-credentials/, with the token in
+//     the header X-aws-ec2-metadata-token, returns the role's name;
+//  3. GET /latest/meta-data/iam/security-credentials/<role> returns the
+//     credentials as JSON (AccessKeyId, SecretAccessKey, Token, Expiration).
+//
+// s3post never falls back to IMDSv1, which answers without a token.
+//
+// The service is at http://169.254.169.254, or at http://[fd00:ec2::254]
+// when AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE is IPv6, or at the URL in
+// AWS_EC2_METADATA_SERVICE_ENDPOINT. When AWS_EC2_METADATA_DISABLED is
+// "true", Retrieve makes no request.
+//
+// Retrieve returns an error wrapping [ErrNoCredentials], which lets a chain
+// move on, when the service is disabled, does not answer at all (the program
+// is not on EC2), or reports no IAM role. Other failures are errors of their
+// own: an HTTP error status, an answer that is not the expected JSON,
+// credentials without keys, or credentials that have already expired
+// (wrapping [ErrCredentialsExpired]). Errors never quote an answer's body,
+// which may hold a secret.
+//
+// Every call asks the service; wrap the provider in a [CredentialsCache].
+// The zero value is ready to use, and Retrieve is safe for concurrent use.
+type IMDSProvider struct {
+	// Endpoint is the base URL of the service, e.g. "http://127.0.0.1:8080".
+	// Optional; the default comes from the environment as described above.
+	Endpoint string
+
+	// Timeout bounds each of the three requests. Optional; the default is
+	// one second, as the service answers in milliseconds when it is there.
+	Timeout time.Duration
+
+	// HTTPClient sends the requests; its redirect policy is replaced by one
+	// that follows none. Optional; the default is a client that uses no
+	// proxy.
+	HTTPClient *http.Client
+
+	// Getenv looks up AWS_EC2_METADATA_DISABLED,
+	// AWS_EC2_METADATA_SERVICE_ENDPOINT and
+	// AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE. Optional; the default, nil,
+	// means os.Getenv.
+	Getenv func(key string) string
+
+	// Now tells the time, to check Expiration. Optional; the default, nil,
+	// means time.Now.
+	Now func() time.Time
+}
+
+const (
+	imdsLabel           = "EC2 instance metadata"
+	defaultIMDSEndpoint = "http://169.254.169.254"
+	imdsIPv6Endpoint    = "http://[fd00:ec2::254]"
+	defaultIMDSTimeout  = time.Second
+
+	// imdsTokenTTL is the lifetime in seconds asked for each session token;
+	// a token serves the two requests that follow it. The AWS SDK for Go
+	// asks for the same five minutes.
+	imdsTokenTTL = "300"
+
+	imdsCredentialsPath = "/latest/meta-data/iam/security-credentials/"
+)
+
+// Retrieve asks the instance metadata service for the role's credentials.
+func (p IMDSProvider) Retrieve(ctx context.Context) (Credentials, error) {
+	getenv := orGetenv(p.Getenv)
+	if v := getenv("AWS_EC2_METADATA_DISABLED"); envTrue(v) {
+		return Credentials{}, fmt.Errorf("s3post: %s: %w: AWS_EC2_METADATA_DISABLED is %q", imdsLabel, ErrNoCredentials, v)
+	}
+	base, err := p.endpoint(getenv)
+	if err != nil {
+		return Credentials{}, fmt.Errorf("s3post: %s: %w", imdsLabel, err)
+	}
+	timeout := p.Timeout
+	if timeout <= 0 {
+		timeout = defaultIMDSTimeout
+	}
+	src := newHTTPSource(imdsLabel, p.HTTPClient, timeout, false)
+
+	token, err := p.token(ctx, src, base)
+	if err != nil {
+		return Credentials{}, err
+	}
+	auth := http.Header{"X-Aws-Ec2-Metadata-Token": {token}}
+
+	role, err := p.role(ctx, src, base, auth)
+	if err != nil {
+		return Credentials{}, err
+	}
+
+	credsURL := base + imdsCredentialsPath + url.PathEscape(role)
+	a, err := src.do(ctx, http.MethodGet, credsURL, auth, "")
+	if err != nil {
+		return Credentials{}, fmt.Errorf("s3post: %w", err)
+	}
+	if a.status != http.StatusOK {
+		return Credentials{}, fmt.Errorf("s3post: %s: GET %s answered HTTP %d with %s", imdsLabel, redactURL(credsURL), a.status, a.describeBody())
+	}
+	c, err := parseEndpointCredentials(a, orNow(p.Now)())
+	if err != nil {
+		return Credentials{}, fmt.Errorf("s3post: %s: credentials of role %q: %w", imdsLabel, role, err)
+	}
+	return c, nil
+}
+
+// endpoint returns the base URL of the service, without a trailing slash.
+func (p IMDSProvider) endpoint(getenv func(string) string) (string, error) {
+	raw, from := p.Endpoint, "IMDSProvider.Endpoint"
+	if raw == "" {
+		raw, from = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT"), "AWS_EC2_METADATA_SERVICE_ENDPOINT"
+	}
+	if raw == "" {
+		switch mode := getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"); {
+		case mode == "" || strings.EqualFold(mode, "IPv4"):
+			return defaultIMDSEndpoint, nil
+		case strings.EqualFold(mode, "IPv6"):
+			return imdsIPv6Endpoint, nil
+		default:
+			return "", fmt.Errorf("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE is %q; want IPv4 or IPv6", mode)
+		}
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" {
+		return "", fmt.Errorf("%s is not an http or https URL with a host and no user info or query", from)
+	}
+	return strings.TrimRight(raw, "/"), nil
+}
+
+// token gets a session token. A service that does not answer at all means
+// that the program is not on EC2, which is not an error for a chain.
+func (p IMDSProvider) token(ctx context.Context, src httpSource, base string) (string, error) {
+	a, err := src.do(ctx, http.MethodPut, base+"/latest/api/token", http.Header{"X-Aws-Ec2-Metadata-Token-Ttl-Seconds": {imdsTokenTTL}}, "")
+	var noAnswer *noAnswerError
+	switch {
+	case errors.As(err, &noAnswer):
+		hint := ""
+		if noAnswer.timeout {
+			hint = " (not on EC2? In a container on EC2, the instance's metadata hop limit may have to be 2)"
+		}
+		return "", &textError{
+			msg:  "s3post: " + imdsLabel + ": " + ErrNoCredentials.Error() + ": " + strings.TrimPrefix(err.Error(), imdsLabel+": ") + hint,
+			errs: []error{ErrNoCredentials, err},
+		}
+	case err != nil:
+		return "", fmt.Errorf("s3post: %w", err)
+	case a.status != http.StatusOK:
+		return "", fmt.Errorf("s3post: %s: PUT %s/latest/api/token answered HTTP %d with %s; s3post uses IMDSv2 only", imdsLabel, redactURL(base), a.status, a.describeBody())
+	}
+	token := strings.TrimSpace(string(a.body))
+	if token == "" || strings.ContainsAny(token, "\r\n") {
+		return "", fmt.Errorf("s3post: %s: PUT %s/latest/api/token answered with %s, not a session token", imdsLabel, redactURL(base), a.describeBody())
+	}
+	return token, nil
+}
+
+// role gets the name of the instance's IAM role.
+func (p IMDSProvider) role(ctx context.Context, src httpSource, base string, auth http.Header) (string, error) {
+	listURL := base + imdsCredentialsPath
+	a, err := src.do(ctx, http.MethodGet, listURL, auth, "")
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("s3post: %w", err)
+	case a.status == http.StatusNotFound:
+		return "", fmt.Errorf("s3post: %s: %w: the instance has no IAM role (GET %s answered HTTP 404)", imdsLabel, ErrNoCredentials, redactURL(listURL))
+	case a.status != http.StatusOK:
+		return "", fmt.Errorf("s3post: %s: GET %s answered HTTP %d with %s", imdsLabel, redactURL(listURL), a.status, a.describeBody())
+	}
+	role, _, _ := strings.Cut(strings.TrimSpace(string(a.body)), "\n")
+	role = strings.TrimSpace(role)
+	if role == "" {
+		return "", fmt.Errorf("s3post: %s: %w: the instance has no IAM role (GET %s answered with %s)", imdsLabel, ErrNoCredentials, redactURL(listURL), a.describeBody())
+	}
+	if !iamNameShape(role) {
+		return "", fmt.Errorf("s3post: %s: GET %s answered with %s, not an IAM role name", imdsLabel, redactURL(listURL), a.describeBody())
+	}
+	return role, nil
+}
+
+// iamNameShape reports whether s can be an IAM role name: 1 to 64 letters,
+// digits and the characters +=,.@_-.
+func iamNameShape(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && !strings.ContainsRune("+=,.@_-", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// String returns "IMDSProvider".
+func (IMDSProvider) String() string { return "IMDSProvider" }
+
+// GoString returns "s3post.IMDSProvider", so that %#v does not print the
+// fields.
+func (IMDSProvider) GoString() string { return "s3post.IMDSProvider" }

@@ -1,0 +1,275 @@
+package s3post
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// WebIdentityProvider exchanges an OpenID Connect token for the credentials
+// of an IAM role, with the STS action AssumeRoleWithWebIdentity: what EKS
+// "IAM roles for service accounts" (IRSA) and other OIDC federations set up
+// with these environment variables:
+//
+//   - AWS_WEB_IDENTITY_TOKEN_FILE: the file that holds the token;
+//   - AWS_ROLE_ARN: the role to assume;
+//   - AWS_ROLE_SESSION_NAME (optional): the session's name, which shows in
+//     CloudTrail; the default is "s3post-" and the time in nanoseconds.
+//
+// The token file is read again on every call, since whatever writes it (on
+// EKS, the kubelet) replaces the token before it expires. The call is an
+// unsigned POST of a form (Action=AssumeRoleWithWebIdentity,
+// Version=2011-06-15, RoleArn, RoleSessionName, WebIdentityToken) to the
+// regional STS endpoint, https://sts.<region>.amazonaws.com
+// (amazonaws.com.cn in China), which answers with XML.
+//
+// Retrieve returns an error wrapping [ErrNoCredentials] when no token file
+// is configured. Anything else that goes wrong is an error of its own, which
+// stops a chain: a token file without a role, a token file that is missing
+// or empty, no region, STS not answering in time, STS refusing (the error
+// gives STS's error code and message, such as InvalidIdentityToken,
+// ExpiredTokenException or Throttling, with a hint), an answer that is not
+// the expected XML, or credentials that have already expired (wrapping
+// [ErrCredentialsExpired]). Errors never quote the token or an answer's
+// body.
+//
+// Every call asks STS; wrap the provider in a [CredentialsCache]. The zero
+// value reads everything from the environment, and Retrieve is safe for
+// concurrent use.
+type WebIdentityProvider struct {
+	// TokenFile is the path of the file that holds the token. Optional; the
+	// default is the value of AWS_WEB_IDENTITY_TOKEN_FILE.
+	TokenFile string
+
+	// RoleARN is the ARN of the role to assume. Optional; the default is the
+	// value of AWS_ROLE_ARN.
+	RoleARN string
+
+	// RoleSessionName names the session. Optional; the default is the value
+	// of AWS_ROLE_SESSION_NAME, or else "s3post-" and the time in
+	// nanoseconds.
+	RoleSessionName string
+
+	// Region chooses the regional STS endpoint. Optional; the default is the
+	// value of AWS_REGION, or else AWS_DEFAULT_REGION, or else the region of
+	// the shared config profile (see [SharedFilesProvider]).
+	Region string
+
+	// Endpoint is the URL of STS, which must be https unless its host is a
+	// loopback address, so that the token never travels in clear text.
+	// Optional; the default is the value of AWS_ENDPOINT_URL_STS (unless
+	// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is "true"), or else the regional
+	// endpoint.
+	Endpoint string
+
+	// Duration is how long the credentials should last, from 15 minutes to
+	// the role's maximum session duration (at most 12 hours). Forms cannot
+	// outlive the credentials that sign them, so set it above the longest
+	// form lifetime plus the cache's refresh window. Optional; the default,
+	// zero, leaves it to STS, which gives one hour.
+	Duration time.Duration
+
+	// Timeout bounds the request. Optional; the default is ten seconds.
+	Timeout time.Duration
+
+	// HTTPClient sends the request; its redirect policy is replaced by one
+	// that follows none. Optional; the default is a client that uses a proxy
+	// as the environment says (HTTPS_PROXY, NO_PROXY).
+	HTTPClient *http.Client
+
+	// Getenv looks up the environment variables named above, and those that
+	// locate the shared config file. Optional; the default, nil, means
+	// os.Getenv.
+	Getenv func(key string) string
+
+	// Now tells the time, for the default session name and to check
+	// Expiration. Optional; the default, nil, means time.Now.
+	Now func() time.Time
+}
+
+const (
+	webIdentityLabel          = "web identity"
+	defaultWebIdentityTimeout = 10 * time.Second
+	stsAPIVersion             = "2011-06-15"
+)
+
+// Retrieve reads the token file and asks STS for the role's credentials.
+func (p WebIdentityProvider) Retrieve(ctx context.Context) (Credentials, error) {
+	getenv := orGetenv(p.Getenv)
+	tokenFile := firstNonEmpty(p.TokenFile, getenv("AWS_WEB_IDENTITY_TOKEN_FILE"))
+	roleARN := firstNonEmpty(p.RoleARN, getenv("AWS_ROLE_ARN"))
+	switch {
+	case tokenFile == "" && p.RoleARN == "":
+		// AWS_ROLE_ARN alone is not web identity, as for the AWS SDKs.
+		return Credentials{}, fmt.Errorf("s3post: %s: %w: AWS_WEB_IDENTITY_TOKEN_FILE is not set", webIdentityLabel, ErrNoCredentials)
+	case tokenFile == "":
+		return Credentials{}, fmt.Errorf("s3post: %s: RoleARN is set, but neither TokenFile nor AWS_WEB_IDENTITY_TOKEN_FILE is", webIdentityLabel)
+	case roleARN == "":
+		return Credentials{}, fmt.Errorf("s3post: %s: %w: the token file is set, but neither RoleARN nor AWS_ROLE_ARN is", webIdentityLabel, ErrMissingCredentials)
+	case p.Duration != 0 && (p.Duration < 15*time.Minute || p.Duration > 12*time.Hour):
+		return Credentials{}, fmt.Errorf("s3post: %s: Duration is %v; STS allows 15m0s to 12h0m0s", webIdentityLabel, p.Duration)
+	}
+	endpoint, err := p.endpoint(getenv)
+	if err != nil {
+		return Credentials{}, fmt.Errorf("s3post: %s: %w", webIdentityLabel, err)
+	}
+	token, err := readTokenFile(tokenFile, "the web identity token file")
+	if err != nil {
+		return Credentials{}, fmt.Errorf("s3post: %s: %w", webIdentityLabel, err)
+	}
+	now := orNow(p.Now)
+	session := firstNonEmpty(p.RoleSessionName, getenv("AWS_ROLE_SESSION_NAME"), "s3post-"+strconv.FormatInt(now().UnixNano(), 10))
+
+	form := url.Values{
+		"Action":           {"AssumeRoleWithWebIdentity"},
+		"Version":          {stsAPIVersion},
+		"RoleArn":          {roleARN},
+		"RoleSessionName":  {session},
+		"WebIdentityToken": {token},
+	}
+	if p.Duration != 0 {
+		form.Set("DurationSeconds", strconv.Itoa(int(p.Duration/time.Second)))
+	}
+	timeout := p.Timeout
+	if timeout <= 0 {
+		timeout = defaultWebIdentityTimeout
+	}
+	src := newHTTPSource(webIdentityLabel, p.HTTPClient, timeout, true)
+	header := http.Header{"Content-Type": {"application/x-www-form-urlencoded; charset=utf-8"}}
+	a, err := src.do(ctx, http.MethodPost, endpoint, header, form.Encode())
+	if err != nil {
+		return Credentials{}, fmt.Errorf("s3post: %w", err)
+	}
+	if a.status != http.StatusOK {
+		return Credentials{}, stsError(a, roleARN, tokenFile, token)
+	}
+	c, err := parseSTSCredentials(a, now())
+	if err != nil {
+		return Credentials{}, fmt.Errorf("s3post: %s: AssumeRoleWithWebIdentity for %s: %w", webIdentityLabel, roleARN, err)
+	}
+	return c, nil
+}
+
+// endpoint returns the URL of STS.
+func (p WebIdentityProvider) endpoint(getenv func(string) string) (string, error) {
+	raw, from := p.Endpoint, "Endpoint"
+	if raw == "" && !envTrue(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) {
+		raw, from = getenv("AWS_ENDPOINT_URL_STS"), "AWS_ENDPOINT_URL_STS"
+	}
+	if raw == "" {
+		return p.regionalEndpoint(getenv)
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "" || u.User != nil:
+		return "", fmt.Errorf("%s is not a URL with a host and no user info", from)
+	case u.Scheme == "https":
+		return raw, nil
+	case u.Scheme == "http":
+		if ip := net.ParseIP(u.Hostname()); strings.EqualFold(u.Hostname(), "localhost") || ip != nil && ip.IsLoopback() {
+			return raw, nil
+		}
+		return "", fmt.Errorf("%s is http to host %q, which would send the token in clear text; use https", from, u.Hostname())
+	}
+	return "", fmt.Errorf("%s has scheme %q; want https", from, u.Scheme)
+}
+
+// regionalEndpoint returns the STS endpoint of the region.
+func (p WebIdentityProvider) regionalEndpoint(getenv func(string) string) (string, error) {
+	region := firstNonEmpty(p.Region, getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
+	if region == "" {
+		r, err := (SharedFilesProvider{Getenv: getenv}).Region()
+		if err != nil {
+			return "", &textError{msg: "looking for a region for STS: " + strings.TrimPrefix(err.Error(), "s3post: "), errs: []error{err}}
+		}
+		region = r
+	}
+	switch {
+	case region == "":
+		return "", fmt.Errorf("%w: no region for STS: set AWS_REGION (or WebIdentityProvider.Region)", ErrInvalidRegion)
+	case !awsRegionShape(region):
+		return "", fmt.Errorf("%w: %q is not an AWS region name such as \"eu-central-1\"", ErrInvalidRegion, region)
+	case strings.HasPrefix(region, "cn-"):
+		return "https://sts." + region + ".amazonaws.com.cn", nil
+	case strings.Contains(region, "-iso"), strings.HasPrefix(region, "eusc-"):
+		return "", fmt.Errorf("%w: s3post does not know the STS endpoint of %q: set AWS_ENDPOINT_URL_STS (or WebIdentityProvider.Endpoint)", ErrInvalidRegion, region)
+	}
+	return "https://sts." + region + ".amazonaws.com", nil
+}
+
+// stsCredentialsResponse is the part of an AssumeRoleWithWebIdentity
+// answer that s3post reads.
+type stsCredentialsResponse struct {
+	XMLName     xml.Name `xml:"AssumeRoleWithWebIdentityResponse"`
+	Credentials struct {
+		AccessKeyID     string `xml:"AccessKeyId"`
+		SecretAccessKey string `xml:"SecretAccessKey"`
+		SessionToken    string `xml:"SessionToken"`
+		Expiration      string `xml:"Expiration"`
+	} `xml:"AssumeRoleWithWebIdentityResult>Credentials"`
+}
+
+// parseSTSCredentials decodes the XML of a successful answer. Its errors
+// never quote the body.
+func parseSTSCredentials(a *httpAnswer, now time.Time) (Credentials, error) {
+	var r stsCredentialsResponse
+	if err := xml.Unmarshal(a.body, &r); err != nil {
+		return Credentials{}, fmt.Errorf("the answer is not an AssumeRoleWithWebIdentityResponse XML document but %s", a.describeBody())
+	}
+	c := r.Credentials
+	return endpointKeys(c.AccessKeyID, c.SecretAccessKey, c.SessionToken, c.Expiration, now)
+}
+
+// stsErrorResponse is the XML error of STS's query protocol.
+type stsErrorResponse struct {
+	Code      string `xml:"Error>Code"`
+	Message   string `xml:"Error>Message"`
+	RequestID string `xml:"RequestId"`
+}
+
+// stsError describes an error answer of STS, with a hint for the codes
+// that web identity users meet.
+func stsError(a *httpAnswer, roleARN, tokenFile, token string) error {
+	prefix := fmt.Sprintf("s3post: %s: AssumeRoleWithWebIdentity for %s", webIdentityLabel, roleARN)
+	var e stsErrorResponse
+	if err := xml.NewDecoder(bytes.NewReader(a.body)).Decode(&e); err != nil || e.Code == "" {
+		return fmt.Errorf("%s: STS answered HTTP %d with %s", prefix, a.status, a.describeBody())
+	}
+	msg := fmt.Sprintf("%s: STS answered HTTP %d, %s: %s", prefix, a.status, remoteText(e.Code, token), remoteText(e.Message, token))
+	if e.RequestID != "" {
+		msg += " (request ID " + remoteText(e.RequestID, token) + ")"
+	}
+	switch e.Code {
+	case "InvalidIdentityToken":
+		msg += "; the token in " + tokenFile + " is not accepted: check the role's trust policy and the OIDC provider of its issuer"
+	case "ExpiredTokenException":
+		msg += "; the token in " + tokenFile + " has expired: it is read again at the next refresh, so check that whatever writes the file keeps it fresh"
+	case "IDPRejectedClaim", "AccessDenied":
+		msg += "; check the role's trust policy against the token's claims (iss, aud, sub)"
+	case "IDPCommunicationError":
+		msg += "; STS could not reach the identity provider: try again later"
+	case "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException":
+		msg += "; STS is limiting the rate of requests: try again later"
+	}
+	return errors.New(msg)
+}
+
+// String returns "WebIdentityProvider", with the role when it is set.
+func (p WebIdentityProvider) String() string {
+	if p.RoleARN == "" {
+		return "WebIdentityProvider"
+	}
+	return "WebIdentityProvider(" + p.RoleARN + ")"
+}
+
+// GoString returns String with the package name, so that %#v does not
+// print the fields.
+func (p WebIdentityProvider) GoString() string { return "s3post." + p.String() }
