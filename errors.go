@@ -3,8 +3,9 @@ package s3post
 import "errors"
 
 // Sentinel errors that callers can test against with [errors.Is]. Every error
-// returned by this package that is caused by bad input wraps exactly one of
-// them, inside an [*InputError] that names the offending input.
+// that PresignPost, ParseConditions and NewUploadRequest return for bad input
+// wraps exactly one of them, inside an [*InputError] that names the
+// offending input; the credential sources wrap them too where one fits.
 var (
 	// ErrMissingCredentials means the Presigner has no credentials provider,
 	// or the provider returned an empty access key ID or secret.

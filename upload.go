@@ -58,8 +58,9 @@ func (p *PresignedPost) NewUploadRequest(ctx context.Context, u Upload) (*http.R
 	}
 	for name := range u.Fields {
 		if seen[strings.ToLower(name)] {
-			return nil, inputError(ErrInvalidField, fmt.Sprintf("Upload.Fields[%q]", name), "the form already has this field: S3 rejects a field sent twice")
+			return nil, inputError(ErrInvalidField, fmt.Sprintf("Upload.Fields[%q]", name), "the form already has this field (names compare case-insensitively): S3 rejects a field sent twice")
 		}
+		seen[strings.ToLower(name)] = true
 		if strings.EqualFold(name, "file") {
 			return nil, inputError(ErrInvalidField, `Upload.Fields["file"]`, "the file part is added from Upload.Body")
 		}

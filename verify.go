@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -65,7 +66,10 @@ type Verifier struct {
 
 // Field is one form field as submitted, in the order it came.
 type Field struct {
-	Name, Value string
+	// Name is the field's name as sent; S3 compares names case-insensitively.
+	Name string
+	// Value is the field's value.
+	Value string
 }
 
 // Submission is a POST form as received, without its file content.
@@ -86,8 +90,9 @@ type Accepted struct {
 	// Key is the object key, with ${filename} replaced.
 	Key string
 	// Fields maps the lower-case names of the submitted fields to their
-	// values, e.g. "content-type", "x-amz-meta-user",
-	// "success_action_status".
+	// values with ${filename} replaced, e.g. "content-type",
+	// "x-amz-meta-user", "success_action_status"; the signing fields
+	// (policy, x-amz-*) are there too.
 	Fields map[string]string
 	// MinSize and MaxSize are the content-length-range bounds; MaxSize is -1
 	// when the policy sets none.
@@ -151,14 +156,21 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 	if fields["x-amz-algorithm"] != Algorithm {
 		return nil, s3Error(http.StatusBadRequest, "InvalidArgument", "Only AWS4-HMAC-SHA256 is supported for x-amz-algorithm")
 	}
-	creds, err := v.checkScope(ctx, fields)
+	scope, err := parseScope(fields["x-amz-credential"], fields["x-amz-date"])
 	if err != nil {
 		return nil, err
 	}
-	if err := checkSignature(creds, fields, policyB64); err != nil {
+	if scope.region != v.Region {
+		return nil, s3Error(http.StatusBadRequest, "InvalidArgument", "Error parsing the X-Amz-Credential parameter; the region '%s' is wrong; expecting '%s'", scope.region, v.Region)
+	}
+	creds, err := v.lookup(ctx, scope.accessKeyID)
+	if err != nil {
 		return nil, err
 	}
-	if token := fields["x-amz-security-token"]; token != creds.SessionToken {
+	if err := checkSignature(creds, scope, fields["x-amz-signature"], policyB64); err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(fields["x-amz-security-token"]), []byte(creds.SessionToken)) != 1 {
 		return nil, s3Error(http.StatusBadRequest, "InvalidToken", "The provided token is malformed or otherwise invalid.")
 	}
 
@@ -169,11 +181,12 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 	if !t.Before(pol.expiration) {
 		return nil, policyDenied("Policy expired.")
 	}
-	key := substituteFilename(fields["key"], sub.Filename)
-	fields["key"] = key
-	fields["bucket"] = sub.Bucket
-	acc := &Accepted{Key: key, Fields: fields, MinSize: 0, MaxSize: -1, Expiration: pol.expiration}
-	covered := make(map[string]bool, len(pol.conditions))
+	// S3 replaces ${filename} in every field before it checks the policy.
+	for name, value := range fields {
+		fields[name] = substituteFilename(value, sub.Filename)
+	}
+	acc := &Accepted{Key: fields["key"], Fields: fields, MinSize: 0, MaxSize: -1, Expiration: pol.expiration}
+	covered := map[string]bool{}
 	for _, c := range pol.conditions {
 		if c.op == "content-length-range" {
 			acc.MinSize = max(acc.MinSize, c.min)
@@ -183,7 +196,11 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 			continue
 		}
 		covered[c.field] = true
-		if !c.meets(fields[c.field]) {
+		value := fields[c.field]
+		if c.field == "bucket" {
+			value = sub.Bucket
+		}
+		if !c.meets(value) {
 			return nil, policyDenied("Policy Condition failed: %s", c.text)
 		}
 	}
@@ -196,56 +213,67 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 	if !covered["bucket"] {
 		return nil, policyDenied("Extra input fields: bucket")
 	}
-	delete(fields, "bucket")
 	return acc, nil
 }
 
-// checkScope parses x-amz-credential, checks its date, region and service,
-// and looks up the credentials of its access key.
-func (v *Verifier) checkScope(ctx context.Context, fields map[string]string) (Credentials, error) {
-	parts := strings.Split(fields["x-amz-credential"], "/")
-	if len(parts) != 5 || parts[3] != service || parts[4] != scopeTerminal {
-		return Credentials{}, s3Error(http.StatusBadRequest, "InvalidArgument", "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".")
+// credentialScope is a parsed x-amz-credential.
+type parsedScope struct {
+	accessKeyID, date, region string
+}
+
+// parseScope parses x-amz-credential ("AKID/YYYYMMDD/region/s3/aws4_request")
+// and checks that its date is the day of x-amz-date.
+func parseScope(credential, amzDate string) (parsedScope, error) {
+	parts := strings.Split(credential, "/")
+	if len(parts) != 5 || parts[0] == "" || parts[3] != service || parts[4] != scopeTerminal {
+		return parsedScope{}, s3Error(http.StatusBadRequest, "InvalidArgument", "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".")
 	}
-	if !strings.HasPrefix(fields["x-amz-date"], parts[1]) || len(fields["x-amz-date"]) != len(amzDateFormat) {
-		return Credentials{}, s3Error(http.StatusBadRequest, "InvalidArgument", "Error parsing the X-Amz-Credential parameter; the date %q does not match x-amz-date.", parts[1])
+	if _, err := time.Parse(amzDateFormat, amzDate); err != nil {
+		return parsedScope{}, s3Error(http.StatusBadRequest, "InvalidArgument", "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
 	}
-	if parts[2] != v.Region {
-		return Credentials{}, s3Error(http.StatusBadRequest, "InvalidArgument", "Error parsing the X-Amz-Credential parameter; the region '%s' is wrong; expecting '%s'", parts[2], v.Region)
+	if _, err := time.Parse(dateFormat, parts[1]); err != nil || parts[1] != amzDate[:len(dateFormat)] {
+		return parsedScope{}, s3Error(http.StatusBadRequest, "InvalidArgument", "Error parsing the X-Amz-Credential parameter; the date %q is not the day of x-amz-date.", parts[1])
 	}
+	return parsedScope{accessKeyID: parts[0], date: parts[1], region: parts[2]}, nil
+}
+
+// lookup finds the credentials of an access key; an unknown key is S3's
+// InvalidAccessKeyId.
+func (v *Verifier) lookup(ctx context.Context, accessKeyID string) (Credentials, error) {
 	if v.Lookup == nil {
-		return Credentials{}, fmt.Errorf("s3post: Verifier.Lookup is nil: set it to find the secret of an access key")
+		return Credentials{}, inputError(ErrMissingCredentials, "Verifier.Lookup", "no lookup: set it to a function that finds the secret of an access key")
 	}
-	creds, err := v.Lookup(ctx, parts[0])
+	creds, err := v.Lookup(ctx, accessKeyID)
 	if errors.Is(err, ErrNoCredentials) {
 		return Credentials{}, s3Error(http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
 	}
 	if err != nil {
-		return Credentials{}, fmt.Errorf("s3post: looking up access key %s: %w", parts[0], err)
+		return Credentials{}, fmt.Errorf("s3post: looking up access key %q: %w", accessKeyID, err)
 	}
 	return creds, nil
 }
 
 // checkSignature compares the form's signature with the policy's, in
-// constant time.
-func checkSignature(creds Credentials, fields map[string]string, policyB64 string) error {
-	got, err := hex.DecodeString(fields["x-amz-signature"])
-	date := fields["x-amz-date"][:len(dateFormat)]
-	region := strings.Split(fields["x-amz-credential"], "/")[2]
-	want := hmacSHA256(deriveSigningKey(creds.SecretAccessKey, date, region), policyB64)
+// constant time, with the signing key of the credential scope.
+func checkSignature(creds Credentials, scope parsedScope, signature, policyB64 string) error {
+	got, err := hex.DecodeString(signature)
+	want := hmacSHA256(deriveSigningKey(creds.SecretAccessKey, scope.date, scope.region), policyB64)
 	if err != nil || !hmac.Equal(got, want) {
 		return s3Error(http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
 	}
 	return nil
 }
 
-// substituteFilename replaces ${filename} with the base name of the uploaded
-// file: the text after its last '/' or '\'.
-func substituteFilename(key, filename string) string {
+// substituteFilename replaces ${filename} in a field value with the base
+// name of the uploaded file: the text after its last '/' or '\'.
+func substituteFilename(value, filename string) string {
+	if !strings.Contains(value, filenameVariable) {
+		return value
+	}
 	if i := strings.LastIndexAny(filename, `/\`); i >= 0 {
 		filename = filename[i+1:]
 	}
-	return strings.ReplaceAll(key, filenameVariable, filename)
+	return strings.ReplaceAll(value, filenameVariable, filename)
 }
 
 // verifiedPolicy is a decoded policy document.
@@ -335,7 +363,7 @@ func decodeVerifiedCondition(rc json.RawMessage) (verifiedCondition, error) {
 				return verifiedCondition{}, bad
 			}
 			return verifiedCondition{op: "eq", field: strings.ToLower(field), value: s,
-				text: fmt.Sprintf(`["eq", "$%s", "%s"]`, field, s)}, nil
+				text: conditionJSON("eq", "$"+field, s)}, nil
 		}
 	case []any:
 		if len(v) != 3 {
@@ -350,7 +378,7 @@ func decodeVerifiedCondition(rc json.RawMessage) (verifiedCondition, error) {
 				return verifiedCondition{}, bad
 			}
 			return verifiedCondition{op: op, field: strings.ToLower(field[1:]), value: value,
-				text: fmt.Sprintf(`["%s", "%s", "%s"]`, op, field, value)}, nil
+				text: conditionJSON(op, field, value)}, nil
 		case "content-length-range":
 			min, err1 := policyInt(v[1])
 			max, err2 := policyInt(v[2])
@@ -373,6 +401,16 @@ func policyInt(v any) (int64, error) {
 		return strconv.ParseInt(v, 10, 64)
 	}
 	return 0, fmt.Errorf("not a number")
+}
+
+// conditionJSON writes a condition as S3 quotes it in its errors.
+func conditionJSON(op, field, value string) string {
+	b := append([]byte(`["`), op...)
+	b = append(b, `", `...)
+	b = appendJSONString(b, field)
+	b = append(b, ", "...)
+	b = appendJSONString(b, value)
+	return string(append(b, ']'))
 }
 
 func compactJSON(raw json.RawMessage) string {

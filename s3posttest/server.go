@@ -65,8 +65,10 @@ type Config struct {
 
 // Object is an object stored by the server.
 type Object struct {
+	// Bucket and Key locate the object.
 	Bucket, Key string
-	Body        []byte
+	// Body is the object's content.
+	Body []byte
 	// ContentType, CacheControl, ContentDisposition and ContentEncoding
 	// come from the form's fields of those names.
 	ContentType, CacheControl, ContentDisposition, ContentEncoding string
@@ -74,7 +76,8 @@ type Object struct {
 	// lower case, to their values.
 	Metadata map[string]string
 	// ETag is the quoted hex MD5 of Body, as S3 gives it.
-	ETag         string
+	ETag string
+	// LastModified is when the upload was stored, by the server's clock.
 	LastModified time.Time
 }
 
@@ -259,7 +262,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, bucket string) {
 	const maxFieldsSize = 20 << 10 // S3's limit on the fields before the file
 	fieldsSize := 0
 	for {
-		part, err := mr.NextPart()
+		part, err := mr.NextRawPart() // S3 applies no transfer decoding
 		if err == io.EOF {
 			writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "InvalidArgument", Message: "POST requires exactly one file upload per request."})
 			return
@@ -269,7 +272,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, bucket string) {
 			return
 		}
 		if strings.EqualFold(part.FormName(), "file") {
-			sub.Filename = part.FileName()
+			sub.Filename = rawFilename(part)
 			s.store(w, r, sub, part)
 			return
 		}
@@ -400,6 +403,28 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, bucket, key
 		_, _ = w.Write(obj.Body)
 	}
 }
+
+// rawFilename returns the file name as the client sent it; the Verifier
+// takes the part after the last slash or backslash, as S3 does, where
+// multipart.Part.FileName would apply the server's own path rules.
+func rawFilename(p *multipart.Part) string {
+	_, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
+	if err != nil {
+		return ""
+	}
+	return params["filename"]
+}
+
+// String describes the configuration without its secret.
+func (c Config) String() string {
+	return fmt.Sprintf("s3posttest.Config{Buckets: %q, Region: %q, AccessKeyID: %q, MaxObjectSize: %d}", c.Buckets, c.Region, c.AccessKeyID, c.MaxObjectSize)
+}
+
+// GoString is String, so that %#v does not print the secret either.
+func (c Config) GoString() string { return c.String() }
+
+// String describes the server without its secret.
+func (s *Server) String() string { return "s3posttest.Server(" + s.URL + ")" }
 
 // writeError answers with S3's XML error document.
 func writeError(w http.ResponseWriter, err error) {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -143,6 +144,51 @@ func TestRefusals(t *testing.T) {
 	assert.Equal(t, "NoSuchBucket", readError(t, noBucket).Code)
 
 	assert.Empty(t, srv.Objects("b-1"), "no refused upload is stored")
+}
+
+// endless is a reader of an unbounded file that counts what was read.
+type endless struct{ n atomic.Int64 }
+
+func (e *endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'x'
+	}
+	e.n.Add(int64(len(p)))
+	return len(p), nil
+}
+
+// TestStreamingStopsAtTheLimit posts an unbounded file to a form with a
+// small size range: the server must refuse it after reading about the
+// limit, not read the whole body.
+func TestStreamingStopsAtTheLimit(t *testing.T) {
+	t.Parallel()
+	srv := s3posttest.NewServer(s3posttest.Config{})
+	defer srv.Close()
+	post, err := srv.Presigner().PresignPost(context.Background(), s3post.PostInput{
+		Bucket: "test-bucket", Key: "big", Conditions: []s3post.Condition{s3post.ContentLengthRange(0, 1000)},
+	})
+	require.NoError(t, err)
+	body := &endless{}
+	req, err := post.NewUploadRequest(context.Background(), s3post.Upload{Filename: "big", Body: io.LimitReader(body, 1<<30)})
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	if err == nil { // the server may answer before the client stops sending
+		defer resp.Body.Close()
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+		assert.Equal(t, "EntityTooLarge", readError(t, resp).Code)
+	}
+	req.Body.Close() // stop the transport's writer before reading the count
+	assert.Less(t, body.n.Load(), int64(64<<20), "the server read %d bytes of a 1 GiB file with a 1000-byte limit", body.n.Load())
+	_, stored := srv.Object("test-bucket", "big")
+	assert.False(t, stored)
+}
+
+func TestConfigHidesTheSecret(t *testing.T) {
+	t.Parallel()
+	cfg := s3posttest.Config{AccessKeyID: "AK", SecretAccessKey: "SECRETVALUE"}
+	for _, out := range []string{fmt.Sprintf("%v", cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg)} {
+		assert.False(t, strings.Contains(out, "SECRETVALUE"), "Config prints its secret")
+	}
 }
 
 func TestExpiryUsesTheServerClock(t *testing.T) {
