@@ -23,7 +23,10 @@ import (
 func browser(t *testing.T, e *env) context.Context {
 	t.Helper()
 	if e.chromium == "" {
-		t.Fatal("S3POST_E2E_CHROMIUM is not set: ./scripts/test.sh installs Debian's chromium and sets it")
+		if os.Getenv("S3POST_E2E_REQUIRED") != "" {
+			t.Fatal("S3POST_E2E_CHROMIUM is not set: ./scripts/test.sh installs Debian's chromium and sets it")
+		}
+		t.Skip("S3POST_E2E_CHROMIUM is not set: ./scripts/test.sh installs Debian's chromium and sets it")
 	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(e.chromium),
@@ -65,7 +68,7 @@ done.className = "ready";
 // landed: the classic server-rendered upload page.
 func TestBrowserHTMLForm(t *testing.T) {
 	e := loadEnv(t)
-	s := e.servers[0] // VersityGW, the strict one
+	s := e.server(t, "versitygw") // the strict one
 	content := "uploaded by Chromium from an HTML form\n"
 	file := filepath.Join(t.TempDir(), "from-browser.txt")
 	require.NoError(t, os.WriteFile(file, []byte(content), 0o600))

@@ -33,47 +33,49 @@ type server struct {
 
 // env is what scripts/e2e-servers.sh wrote for the tests.
 type env struct {
-	accessKey, secretKey, region string
-	bucket, otherBucket          string
-	chromium                     string
-	servers                      []server
+	accessKey, secretKey, region   string
+	bucket, otherBucket, dotBucket string
+	chromium                       string
+	servers                        []server
 }
 
 // loadEnv reads the servers' settings from the environment. Outside the
-// test command the variables are missing and the suite is skipped, unless
-// S3POST_E2E_REQUIRED is set (the test command sets it), which makes a
-// missing server a failure.
+// test command the variables are missing: the suite then runs against the
+// in-memory s3posttest endpoint alone, unless S3POST_E2E_REQUIRED is set (the
+// test command sets it), which makes a missing server a failure.
 func loadEnv(t *testing.T) *env {
 	t.Helper()
-	get := func(name string) string {
-		v := os.Getenv(name)
-		if v == "" {
-			if os.Getenv("S3POST_E2E_REQUIRED") != "" {
-				t.Fatalf("%s is not set: run the suite with ./scripts/test.sh", name)
-			}
-			t.Skipf("%s is not set: the end-to-end suite runs from ./scripts/test.sh, which starts the servers", name)
-		}
-		return v
-	}
 	e := &env{
-		accessKey:   get("S3POST_E2E_ACCESS_KEY"),
-		secretKey:   get("S3POST_E2E_SECRET_KEY"),
-		region:      get("S3POST_E2E_REGION"),
-		bucket:      get("S3POST_E2E_BUCKET"),
-		otherBucket: get("S3POST_E2E_OTHER_BUCKET"),
+		accessKey:   os.Getenv("S3POST_E2E_ACCESS_KEY"),
+		secretKey:   os.Getenv("S3POST_E2E_SECRET_KEY"),
+		region:      os.Getenv("S3POST_E2E_REGION"),
+		bucket:      os.Getenv("S3POST_E2E_BUCKET"),
+		otherBucket: os.Getenv("S3POST_E2E_OTHER_BUCKET"),
+		dotBucket:   os.Getenv("S3POST_E2E_DOT_BUCKET"),
 		chromium:    os.Getenv("S3POST_E2E_CHROMIUM"),
 	}
-	for _, s := range []struct{ name, variable string }{
+	real := []struct{ name, variable string }{
 		{"versitygw", "S3POST_E2E_VERSITY_URL"},
 		{"seaweedfs", "S3POST_E2E_SEAWEED_URL"},
-	} {
-		u := get(s.variable)
-		e.servers = append(e.servers, server{name: s.name, url: u, client: e.s3Client(u)})
+	}
+	if e.accessKey == "" || os.Getenv(real[0].variable) == "" {
+		if os.Getenv("S3POST_E2E_REQUIRED") != "" {
+			t.Fatal("the end-to-end servers are not set up: run the suite with ./scripts/test.sh")
+		}
+		t.Log("no end-to-end servers (run ./scripts/test.sh for them): s3posttest only")
+		e.accessKey, e.secretKey, e.region = "S3POSTE2EACCESSKEY", "s3post-e2e-secret-key", "us-east-1"
+		e.bucket, e.otherBucket, e.dotBucket = "s3post-e2e", "s3post-e2e-other", "s3post.e2e.dot"
+	} else {
+		for _, s := range real {
+			u := os.Getenv(s.variable)
+			require.NotEmpty(t, u, "%s is not set", s.variable)
+			e.servers = append(e.servers, server{name: s.name, url: u, client: e.s3Client(u)})
+		}
 	}
 	// The in-memory endpoint of package s3posttest runs the same corpus: its
 	// verdicts must be those of the real servers (parity).
 	mem := s3posttest.NewServer(s3posttest.Config{
-		Buckets:         []string{e.bucket, e.otherBucket},
+		Buckets:         []string{e.bucket, e.otherBucket, e.dotBucket},
 		Region:          e.region,
 		AccessKeyID:     e.accessKey,
 		SecretAccessKey: e.secretKey,
@@ -81,6 +83,18 @@ func loadEnv(t *testing.T) *env {
 	t.Cleanup(mem.Close)
 	e.servers = append(e.servers, server{name: "s3posttest", url: mem.URL, client: e.s3Client(mem.URL)})
 	return e
+}
+
+// server returns the named server, or skips when it is not running.
+func (e *env) server(t *testing.T, name string) server {
+	t.Helper()
+	for _, s := range e.servers {
+		if s.name == name {
+			return s
+		}
+	}
+	t.Skipf("%s is not running: run ./scripts/test.sh", name)
+	return server{}
 }
 
 // s3Client is an aws-sdk-go-v2 client for reading objects back.

@@ -60,7 +60,7 @@ type uploadCase struct {
 	want   verdict
 	differ map[string]difference
 	// check inspects a successful upload; key is the stored object's key.
-	check func(t *testing.T, s server, key string, o outcome)
+	check func(t *testing.T, e *env, s server, key string, o outcome)
 }
 
 func keyIn(key string) func(*env, string) s3post.PostInput {
@@ -78,14 +78,11 @@ func with(key string, f func(in *s3post.PostInput)) func(*env, string) s3post.Po
 }
 
 // checkBody reads the object back and compares its content.
-func checkBody(t *testing.T, s server, key string, content string) object {
-	obj := getObject(t, s, s3Bucket(t), key)
+func checkBody(t *testing.T, e *env, s server, key string, content string) object {
+	obj := getObject(t, s, e.bucket, key)
 	assert.Equal(t, content, obj.body, "%s: stored bytes", s.name)
 	return obj
 }
-
-// s3Bucket is the bucket that the uploads go to.
-func s3Bucket(t *testing.T) string { return loadEnv(t).bucket }
 
 // redirectDropsQuery names the servers that replace the query of
 // success_action_redirect instead of adding to it, as AWS does.
@@ -100,31 +97,31 @@ func uploadCases() []uploadCase {
 		return uploadCase{
 			name: name, in: keyIn(key), filename: "hello world.txt", content: "substituted",
 			want: noContent,
-			check: func(t *testing.T, s server, key string, _ o) {
-				checkBody(t, s, key, "substituted")
+			check: func(t *testing.T, e *env, s server, key string, _ o) {
+				checkBody(t, e, s, key, "substituted")
 			},
 		}
 	}
 	return []uploadCase{
 		{name: "plain key", in: keyIn("plain.txt"), filename: "a.txt", content: "plain", want: noContent,
-			check: func(t *testing.T, s server, key string, _ o) { checkBody(t, s, key, "plain") }},
+			check: func(t *testing.T, e *env, s server, key string, _ o) { checkBody(t, e, s, key, "plain") }},
 		filenameCase("filename key", "uploads/${filename}"),
 		filenameCase("filename in the middle of the key", "uploads/${filename}/original"),
 		{name: "unicode key", in: keyIn("日本語/é ü ñ.txt"), filename: "u.txt", content: "unicode", want: noContent,
-			check: func(t *testing.T, s server, key string, _ o) { checkBody(t, s, key, "unicode") }},
+			check: func(t *testing.T, e *env, s server, key string, _ o) { checkBody(t, e, s, key, "unicode") }},
 		{name: "key with spaces plus hash question mark", in: keyIn("a b+c#d?e=f&g.txt"), filename: "s.txt", content: "specials", want: noContent,
-			check: func(t *testing.T, s server, key string, _ o) { checkBody(t, s, key, "specials") }},
+			check: func(t *testing.T, e *env, s server, key string, _ o) { checkBody(t, e, s, key, "specials") }},
 		{name: "content type exact", in: with("ct-exact.txt", func(in *s3post.PostInput) {
 			in.Fields = map[string]string{"Content-Type": "text/plain; charset=utf-8"}
 		}), filename: "c.txt", content: "typed", want: noContent,
-			check: func(t *testing.T, s server, key string, _ o) {
-				assert.Equal(t, "text/plain; charset=utf-8", checkBody(t, s, key, "typed").contentType)
+			check: func(t *testing.T, e *env, s server, key string, _ o) {
+				assert.Equal(t, "text/plain; charset=utf-8", checkBody(t, e, s, key, "typed").contentType)
 			}},
 		{name: "content type prefix set by the client", in: with("ct-prefix.png", func(in *s3post.PostInput) {
 			in.Conditions = []s3post.Condition{s3post.StartsWith("Content-Type", "image/")}
 		}), extra: map[string]string{"Content-Type": "image/png"}, filename: "p.png", content: "\x89PNG", want: noContent,
-			check: func(t *testing.T, s server, key string, _ o) {
-				assert.Equal(t, "image/png", checkBody(t, s, key, "\x89PNG").contentType)
+			check: func(t *testing.T, e *env, s server, key string, _ o) {
+				assert.Equal(t, "image/png", checkBody(t, e, s, key, "\x89PNG").contentType)
 			}},
 		{name: "metadata cache-control content-disposition", in: with("meta.txt", func(in *s3post.PostInput) {
 			in.Fields = map[string]string{
@@ -134,8 +131,8 @@ func uploadCases() []uploadCase {
 				"Content-Disposition": `attachment; filename="report.txt"`,
 			}
 		}), filename: "m.txt", content: "meta", want: noContent,
-			check: func(t *testing.T, s server, key string, _ o) {
-				obj := checkBody(t, s, key, "meta")
+			check: func(t *testing.T, e *env, s server, key string, _ o) {
+				obj := checkBody(t, e, s, key, "meta")
 				assert.Equal(t, map[string]string{"user": "42", "project": "s3post"}, obj.metadata)
 				assert.Equal(t, "max-age=60", obj.cacheControl)
 				assert.Equal(t, `attachment; filename="report.txt"`, obj.disposition)
@@ -143,26 +140,26 @@ func uploadCases() []uploadCase {
 		{name: "success_action_status 200", in: with("status200.txt", func(in *s3post.PostInput) {
 			in.Fields = map[string]string{"success_action_status": "200"}
 		}), filename: "s.txt", content: "200", want: verdict{status: http.StatusOK},
-			check: func(t *testing.T, s server, key string, o outcome) { checkBody(t, s, key, "200") }},
+			check: func(t *testing.T, e *env, s server, key string, o outcome) { checkBody(t, e, s, key, "200") }},
 		{name: "success_action_status 201", in: with("status201.txt", func(in *s3post.PostInput) {
 			in.Fields = map[string]string{"success_action_status": "201"}
 		}), filename: "s.txt", content: "201", want: verdict{status: http.StatusCreated},
-			check: func(t *testing.T, s server, key string, o outcome) {
+			check: func(t *testing.T, e *env, s server, key string, o outcome) {
 				var r postResponse
 				require.NoError(t, xml.Unmarshal(o.body, &r), "%s: PostResponse XML: %s", s.name, o.body)
-				assert.Equal(t, s3Bucket(t), r.Bucket)
+				assert.Equal(t, e.bucket, r.Bucket)
 				assert.Equal(t, key, r.Key)
 				assert.NotEmpty(t, strings.Trim(r.ETag, `"`))
-				checkBody(t, s, key, "201")
+				checkBody(t, e, s, key, "201")
 			}},
 		{name: "success_action_status 204", in: with("status204.txt", func(in *s3post.PostInput) {
 			in.Fields = map[string]string{"success_action_status": "204"}
 		}), filename: "s.txt", content: "204", want: noContent,
-			check: func(t *testing.T, s server, key string, o outcome) { checkBody(t, s, key, "204") }},
+			check: func(t *testing.T, e *env, s server, key string, o outcome) { checkBody(t, e, s, key, "204") }},
 		{name: "success_action_redirect", in: with("redirect.txt", func(in *s3post.PostInput) {
 			in.Fields = map[string]string{"success_action_redirect": "http://app.example/done?from=s3post"}
 		}), filename: "r.txt", content: "redirect", want: verdict{status: http.StatusSeeOther},
-			check: func(t *testing.T, s server, key string, o outcome) {
+			check: func(t *testing.T, e *env, s server, key string, o outcome) {
 				u, err := url.Parse(o.location)
 				require.NoError(t, err)
 				assert.Equal(t, "app.example", u.Host)
@@ -172,34 +169,40 @@ func uploadCases() []uploadCase {
 				} else {
 					assert.Equal(t, "s3post", q.Get("from"), "%s keeps the redirect's own query", s.name)
 				}
-				assert.Equal(t, s3Bucket(t), q.Get("bucket"))
+				assert.Equal(t, e.bucket, q.Get("bucket"))
 				assert.Equal(t, key, q.Get("key"))
 				assert.NotEmpty(t, q.Get("etag"))
-				checkBody(t, s, key, "redirect")
+				checkBody(t, e, s, key, "redirect")
 			}},
 		{name: "size at the minimum", in: with("min.txt", func(in *s3post.PostInput) {
 			in.Conditions = []s3post.Condition{s3post.ContentLengthRange(3, 5)}
 		}), filename: "m.txt", content: "abc", want: noContent,
-			check: func(t *testing.T, s server, key string, _ o) { checkBody(t, s, key, "abc") }},
+			check: func(t *testing.T, e *env, s server, key string, _ o) { checkBody(t, e, s, key, "abc") }},
 		{name: "size at the maximum", in: with("max.txt", func(in *s3post.PostInput) {
 			in.Conditions = []s3post.Condition{s3post.ContentLengthRange(3, 5)}
 		}), filename: "m.txt", content: "abcde", want: noContent,
-			check: func(t *testing.T, s server, key string, _ o) { checkBody(t, s, key, "abcde") }},
+			check: func(t *testing.T, e *env, s server, key string, _ o) { checkBody(t, e, s, key, "abcde") }},
+		{name: "dotted bucket, path style", in: func(e *env, prefix string) s3post.PostInput {
+			return s3post.PostInput{Bucket: e.dotBucket, Key: prefix + "dotted.txt"}
+		}, filename: "d.txt", content: "dotted", want: noContent,
+			check: func(t *testing.T, e *env, s server, key string, _ o) {
+				assert.Equal(t, "dotted", getObject(t, s, e.dotBucket, key).body)
+			}},
 		{name: "virtual-hosted style", in: keyIn("virtual.txt"), filename: "v.txt", content: "virtual", want: noContent,
 			presigner: func(p *s3post.Presigner, _ *env) {
 				p.Endpoint = strings.Replace(p.Endpoint, "127.0.0.1", "localhost", 1)
 				p.AddressingStyle = s3post.AddressingVirtual
 			},
-			check: func(t *testing.T, s server, key string, _ o) { checkBody(t, s, key, "virtual") }},
+			check: func(t *testing.T, e *env, s server, key string, _ o) { checkBody(t, e, s, key, "virtual") }},
 		{name: "any value with the empty prefix", in: with("any.txt", func(in *s3post.PostInput) {
 			in.Conditions = []s3post.Condition{s3post.StartsWith("x-amz-meta-tag", "")}
 		}), extra: map[string]string{"x-amz-meta-tag": "chosen by the client"}, filename: "a.txt", content: "any", want: noContent,
-			check: func(t *testing.T, s server, key string, _ o) {
-				assert.Equal(t, "chosen by the client", checkBody(t, s, key, "any").metadata["tag"])
+			check: func(t *testing.T, e *env, s server, key string, _ o) {
+				assert.Equal(t, "chosen by the client", checkBody(t, e, s, key, "any").metadata["tag"])
 			}},
 		{name: "x-ignore fields need no condition", in: keyIn("ignore.txt"),
 			extra: map[string]string{"x-ignore-note": "not in the policy"}, filename: "i.txt", content: "ignored", want: noContent,
-			check: func(t *testing.T, s server, key string, _ o) { checkBody(t, s, key, "ignored") }},
+			check: func(t *testing.T, e *env, s server, key string, _ o) { checkBody(t, e, s, key, "ignored") }},
 
 		// Uploads that must be refused.
 		{name: "tampered signature", in: keyIn("bad.txt"), filename: "b.txt", content: "x", want: signatureMismatch,
@@ -382,6 +385,6 @@ func runUpload(t *testing.T, e *env, s server, tc uploadCase) {
 		} else if strings.Contains(key, "${filename}") {
 			t.Logf("%s: %s", s.name, versityNoFilename)
 		}
-		tc.check(t, s, key, got)
+		tc.check(t, e, s, key, got)
 	}
 }
