@@ -2,7 +2,6 @@ package s3post
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -93,27 +92,26 @@ type cacheFetch struct {
 
 // NewCredentialsCache returns a cache of the credentials of p. If p is
 // already a *CredentialsCache, it returns p unchanged and opts are ignored.
-// Invalid options, or a nil p, make every Retrieve fail.
+// Invalid options make every Retrieve fail, and so does a nil p (or a nil
+// *CredentialsCache), with an [*InputError] wrapping [ErrMissingCredentials].
 func NewCredentialsCache(p CredentialsProvider, opts CredentialsCacheOptions) *CredentialsCache {
-	if c, ok := p.(*CredentialsCache); ok && c != nil {
-		return c
+	inner, isCache := p.(*CredentialsCache)
+	if isCache && inner != nil {
+		return inner
 	}
 	c := &CredentialsCache{
 		provider: p,
 		window:   opts.RefreshWindow,
 		jitter:   opts.RefreshJitter,
-		now:      opts.Now,
+		now:      orNow(opts.Now),
 		jitterN:  rand.N[time.Duration],
 	}
 	if c.window == 0 {
 		c.window = defaultRefreshWindow
 	}
-	if c.now == nil {
-		c.now = time.Now
-	}
 	switch {
-	case p == nil:
-		c.err = errors.New("s3post: credentials cache: the provider is nil")
+	case p == nil || isCache:
+		c.err = inputError(ErrMissingCredentials, "NewCredentialsCache", "the provider is nil")
 	case opts.RefreshWindow < 0:
 		c.err = fmt.Errorf("s3post: credentials cache: RefreshWindow is negative (%v)", opts.RefreshWindow)
 	case opts.RefreshJitter < 0:
@@ -295,6 +293,9 @@ func (c *CredentialsCache) Invalidate() {
 // String names the cache and the provider it wraps, without any
 // credentials.
 func (c *CredentialsCache) String() string {
+	if c == nil {
+		return "CredentialsCache(nil)"
+	}
 	return "CredentialsCache(" + providerName(c.provider) + ")"
 }
 

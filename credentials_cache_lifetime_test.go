@@ -17,42 +17,32 @@ var _ s3post.CredentialsLifetimeProvider = (*s3post.CredentialsCache)(nil)
 
 func TestCredentialsCacheRetrieveValidUntil(t *testing.T) {
 	t.Parallel()
-	type step struct {
-		at        time.Duration // since the first call
-		until     time.Duration // since the first call; -1 for Retrieve
-		fail      bool          // the provider fails
-		wantCalls int32         // calls of the provider after the call
-		wantKey   string        // "" for an error
-		wantErr   []error
-		errHas    string
-	}
-	const retrieve = -1
 	tests := []struct {
 		name     string
 		reason   string
 		lifetime time.Duration
-		steps    []step
+		steps    []cacheStep
 	}{
 		{
 			name:     "refresh early for a long form",
 			reason:   "credentials that expire before the form are replaced at once, not at their refresh window",
 			lifetime: time.Hour,
-			steps: []step{
-				{at: 0, until: retrieve, wantCalls: 1, wantKey: "KEY1"},
+			steps: []cacheStep{
+				{at: 0, wantCalls: 1, wantKey: "KEY1"},
 				{at: 0, until: 30 * time.Minute, wantCalls: 1, wantKey: "KEY1"},
 				{at: 0, until: time.Hour, wantCalls: 1, wantKey: "KEY1"},
 				{at: 10 * time.Second, until: time.Hour + time.Second, wantCalls: 2, wantKey: "KEY2"},
-				{at: 10 * time.Second, until: retrieve, wantCalls: 2, wantKey: "KEY2"},
+				{at: 10 * time.Second, wantCalls: 2, wantKey: "KEY2"},
 			},
 		},
 		{
 			name:     "source without longer credentials",
 			reason:   "the error says when the newest credentials expire; the source is asked at most every ten seconds; shorter forms still work",
 			lifetime: time.Hour,
-			steps: []step{
+			steps: []cacheStep{
 				{at: 0, until: 2 * time.Hour, wantCalls: 1, wantErr: []error{s3post.ErrCredentialsExpired},
 					errHas: "s3post: credentials cache: credentials expire too soon: the newest credentials expire at 2026-03-01T13:00:00Z, before 2026-03-01T14:00:00Z, and the source has none that last longer"},
-				{at: 0, until: retrieve, wantCalls: 1, wantKey: "KEY1"},
+				{at: 0, wantCalls: 1, wantKey: "KEY1"},
 				{at: 10*time.Second - 1, until: 2 * time.Hour, wantCalls: 1, wantErr: []error{s3post.ErrCredentialsExpired}},
 				{at: 10 * time.Second, until: 2 * time.Hour, wantCalls: 2, wantErr: []error{s3post.ErrCredentialsExpired}, errHas: "expire at 2026-03-01T13:00:10Z"},
 				{at: 10 * time.Second, until: 30 * time.Minute, wantCalls: 2, wantKey: "KEY2"},
@@ -62,20 +52,20 @@ func TestCredentialsCacheRetrieveValidUntil(t *testing.T) {
 			name:     "failed early refresh",
 			reason:   "a failed early refresh gives both errors, and the old credentials stay, on their own refresh schedule",
 			lifetime: time.Hour,
-			steps: []step{
-				{at: 0, until: retrieve, wantCalls: 1, wantKey: "KEY1"},
+			steps: []cacheStep{
+				{at: 0, wantCalls: 1, wantKey: "KEY1"},
 				{at: 30 * time.Minute, until: 90 * time.Minute, fail: true, wantCalls: 2, wantErr: []error{s3post.ErrCredentialsExpired, errRotateFailed},
 					errHas: "expire at 2026-03-01T13:00:00Z, before 2026-03-01T13:30:00Z, and fetching new ones failed: test source is down"},
-				{at: 30 * time.Minute, until: retrieve, fail: true, wantCalls: 2, wantKey: "KEY1"},
-				{at: 31 * time.Minute, until: retrieve, fail: true, wantCalls: 2, wantKey: "KEY1"},
-				{at: 55 * time.Minute, until: retrieve, fail: true, wantCalls: 3, wantKey: "KEY1"},
+				{at: 30 * time.Minute, fail: true, wantCalls: 2, wantKey: "KEY1"},
+				{at: 31 * time.Minute, fail: true, wantCalls: 2, wantKey: "KEY1"},
+				{at: 55 * time.Minute, fail: true, wantCalls: 3, wantKey: "KEY1"},
 				{at: 56 * time.Minute, until: 90 * time.Minute, wantCalls: 4, wantKey: "KEY4"},
 			},
 		},
 		{
 			name:   "never expiring",
 			reason: "credentials without an expiry outlive any form",
-			steps: []step{
+			steps: []cacheStep{
 				{at: 0, until: 7 * 24 * time.Hour, wantCalls: 1, wantKey: "KEY1"},
 				{at: time.Hour, until: 100 * 24 * time.Hour, wantCalls: 1, wantKey: "KEY1"},
 			},
@@ -83,7 +73,7 @@ func TestCredentialsCacheRetrieveValidUntil(t *testing.T) {
 		{
 			name:   "nothing cached",
 			reason: "with nothing to serve, the provider's error is returned as it is",
-			steps: []step{
+			steps: []cacheStep{
 				{at: 0, until: time.Hour, fail: true, wantCalls: 1, wantErr: []error{errRotateFailed}},
 				{at: 0, until: time.Hour, wantCalls: 2, wantKey: "KEY2"},
 			},
@@ -92,48 +82,9 @@ func TestCredentialsCacheRetrieveValidUntil(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			clock := newCredClock()
-			start := clock.Now()
-			src := &rotatingSource{clock: clock, lifetime: tc.lifetime}
-			c := s3post.NewCredentialsCache(src, s3post.CredentialsCacheOptions{Now: clock.Now})
-			for i, s := range tc.steps {
-				clock.Set(start.Add(s.at))
-				src.fail.Store(s.fail)
-				var got s3post.Credentials
-				var err error
-				if s.until == retrieve {
-					got, err = credRetrieve(t, c, context.Background())
-				} else {
-					got, err = credRetrieve(t, untilProvider{c, start.Add(s.until)}, context.Background())
-				}
-				assert.Equal(t, s.wantCalls, src.calls.Load(), "step %d: calls: %s", i, tc.reason)
-				if s.wantErr != nil {
-					require.Error(t, err, "step %d: %s", i, tc.reason)
-					for _, want := range s.wantErr {
-						assert.ErrorIs(t, err, want, "step %d: %s", i, tc.reason)
-					}
-					assert.Contains(t, err.Error(), s.errHas, "step %d: %s", i, tc.reason)
-					continue
-				}
-				require.NoError(t, err, "step %d: %s", i, tc.reason)
-				assert.Equal(t, s.wantKey, got.AccessKeyID, "step %d: %s", i, tc.reason)
-				if s.until != retrieve {
-					assert.True(t, got.Expires.IsZero() || !got.Expires.Before(start.Add(s.until)), "step %d: the credentials last until the time asked for", i)
-				}
-			}
+			runCacheSteps(t, tc.reason, tc.lifetime, s3post.CredentialsCacheOptions{}, tc.steps)
 		})
 	}
-}
-
-// untilProvider calls RetrieveValidUntil(ctx, until) for Retrieve, so that
-// credRetrieve can check its errors.
-type untilProvider struct {
-	c     *s3post.CredentialsCache
-	until time.Time
-}
-
-func (u untilProvider) Retrieve(ctx context.Context) (s3post.Credentials, error) {
-	return u.c.RetrieveValidUntil(ctx, u.until)
 }
 
 // gatedSource is a provider whose first call returns at once and whose

@@ -39,31 +39,86 @@ func (s *rotatingSource) Retrieve(context.Context) (s3post.Credentials, error) {
 	return c, nil
 }
 
+// cacheStep is one call in a test of a CredentialsCache of a
+// rotatingSource: at a time on the cache's clock, with the source failing
+// or not, a call of Retrieve, or of RetrieveValidUntil when until is set.
+type cacheStep struct {
+	at        time.Duration // since the first call
+	until     time.Duration // since the first call, for RetrieveValidUntil; zero for Retrieve
+	fail      bool          // the source fails
+	wantCalls int32         // calls of the source after the call
+	wantKey   string        // access key ID returned; "" for an error
+	wantErr   []error       // what the error wraps; nil for success
+	errHas    string        // a piece of the error's text
+}
+
+// runCacheSteps makes the calls of steps on a new cache, with opts and a
+// test clock, of a rotatingSource whose credentials last lifetime (for ever
+// when zero), and checks each result; reason explains the case.
+func runCacheSteps(t *testing.T, reason string, lifetime time.Duration, opts s3post.CredentialsCacheOptions, steps []cacheStep) {
+	t.Helper()
+	clock := newCredClock()
+	start := clock.Now()
+	src := &rotatingSource{clock: clock, lifetime: lifetime}
+	opts.Now = clock.Now
+	c := s3post.NewCredentialsCache(src, opts)
+	for i, s := range steps {
+		clock.Set(start.Add(s.at))
+		src.fail.Store(s.fail)
+		var p s3post.CredentialsProvider = c
+		if s.until != 0 {
+			p = untilProvider{c, start.Add(s.until)}
+		}
+		got, err := credRetrieve(t, p, context.Background())
+		assert.Equal(t, s.wantCalls, src.calls.Load(), "step %d (at %v): calls: %s", i, s.at, reason)
+		if s.wantErr != nil {
+			require.Error(t, err, "step %d (at %v): %s", i, s.at, reason)
+			for _, want := range s.wantErr {
+				assert.ErrorIs(t, err, want, "step %d (at %v): %s", i, s.at, reason)
+			}
+			assert.Contains(t, err.Error(), s.errHas, "step %d (at %v): %s", i, s.at, reason)
+			continue
+		}
+		require.NoError(t, err, "step %d (at %v): %s", i, s.at, reason)
+		assert.Equal(t, s.wantKey, got.AccessKeyID, "step %d (at %v): %s", i, s.at, reason)
+		if s.until != 0 {
+			assert.True(t, got.Expires.IsZero() || !got.Expires.Before(start.Add(s.until)),
+				"step %d (at %v): the credentials last until the time asked for: %s", i, s.at, reason)
+		}
+	}
+}
+
+// untilProvider calls RetrieveValidUntil(ctx, until) for Retrieve, so that
+// credRetrieve can check its errors.
+type untilProvider struct {
+	c     *s3post.CredentialsCache
+	until time.Time
+}
+
+func (u untilProvider) Retrieve(ctx context.Context) (s3post.Credentials, error) {
+	return u.c.RetrieveValidUntil(ctx, u.until)
+}
+
 func TestCredentialsCacheRefresh(t *testing.T) {
 	t.Parallel()
-	type step struct {
-		at        time.Duration // since the first call
-		wantCalls int32         // calls of the provider after Retrieve
-		wantKey   string        // access key ID that Retrieve returns
-	}
 	const forever = 100 * 365 * 24 * time.Hour
 	tests := []struct {
 		name     string
 		reason   string
 		window   time.Duration
 		lifetime time.Duration
-		steps    []step
+		steps    []cacheStep
 	}{
 		{
 			name:     "default window",
 			reason:   "credentials are served until five minutes before they expire",
 			lifetime: time.Hour,
-			steps: []step{
-				{0, 1, "KEY1"},
-				{55*time.Minute - 1, 1, "KEY1"},
-				{55 * time.Minute, 2, "KEY2"},
-				{110*time.Minute - 1, 2, "KEY2"},
-				{110 * time.Minute, 3, "KEY3"},
+			steps: []cacheStep{
+				{at: 0, wantCalls: 1, wantKey: "KEY1"},
+				{at: 55*time.Minute - 1, wantCalls: 1, wantKey: "KEY1"},
+				{at: 55 * time.Minute, wantCalls: 2, wantKey: "KEY2"},
+				{at: 110*time.Minute - 1, wantCalls: 2, wantKey: "KEY2"},
+				{at: 110 * time.Minute, wantCalls: 3, wantKey: "KEY3"},
 			},
 		},
 		{
@@ -71,56 +126,46 @@ func TestCredentialsCacheRefresh(t *testing.T) {
 			reason:   "RefreshWindow moves the refresh",
 			window:   time.Minute,
 			lifetime: time.Hour,
-			steps: []step{
-				{0, 1, "KEY1"},
-				{59*time.Minute - 1, 1, "KEY1"},
-				{59 * time.Minute, 2, "KEY2"},
+			steps: []cacheStep{
+				{at: 0, wantCalls: 1, wantKey: "KEY1"},
+				{at: 59*time.Minute - 1, wantCalls: 1, wantKey: "KEY1"},
+				{at: 59 * time.Minute, wantCalls: 2, wantKey: "KEY2"},
 			},
 		},
 		{
 			name:   "no expiry",
 			reason: "credentials without Expires are cached for ever",
-			steps: []step{
-				{0, 1, "KEY1"},
-				{forever, 1, "KEY1"},
+			steps: []cacheStep{
+				{at: 0, wantCalls: 1, wantKey: "KEY1"},
+				{at: forever, wantCalls: 1, wantKey: "KEY1"},
 			},
 		},
 		{
 			name:     "fetched inside the window",
 			reason:   "short-lived credentials are not fetched again on every call",
 			lifetime: 2 * time.Minute,
-			steps: []step{
-				{0, 1, "KEY1"},
-				{10*time.Second - 1, 1, "KEY1"},
-				{10 * time.Second, 2, "KEY2"},
-				{10*time.Second + 1, 2, "KEY2"},
+			steps: []cacheStep{
+				{at: 0, wantCalls: 1, wantKey: "KEY1"},
+				{at: 10*time.Second - 1, wantCalls: 1, wantKey: "KEY1"},
+				{at: 10 * time.Second, wantCalls: 2, wantKey: "KEY2"},
+				{at: 10*time.Second + 1, wantCalls: 2, wantKey: "KEY2"},
 			},
 		},
 		{
 			name:     "expiring within the retry delay",
 			reason:   "credentials are never served once expired",
 			lifetime: 3 * time.Second,
-			steps: []step{
-				{0, 1, "KEY1"},
-				{3*time.Second - 1, 1, "KEY1"},
-				{3 * time.Second, 2, "KEY2"},
+			steps: []cacheStep{
+				{at: 0, wantCalls: 1, wantKey: "KEY1"},
+				{at: 3*time.Second - 1, wantCalls: 1, wantKey: "KEY1"},
+				{at: 3 * time.Second, wantCalls: 2, wantKey: "KEY2"},
 			},
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			clock := newCredClock()
-			start := clock.Now()
-			src := &rotatingSource{clock: clock, lifetime: tc.lifetime}
-			c := s3post.NewCredentialsCache(src, s3post.CredentialsCacheOptions{RefreshWindow: tc.window, Now: clock.Now})
-			for _, s := range tc.steps {
-				clock.Set(start.Add(s.at))
-				got, err := credRetrieve(t, c, context.Background())
-				require.NoError(t, err, "at %v: %s", s.at, tc.reason)
-				assert.Equal(t, s.wantKey, got.AccessKeyID, "at %v: %s", s.at, tc.reason)
-				assert.Equal(t, s.wantCalls, src.calls.Load(), "calls at %v: %s", s.at, tc.reason)
-			}
+			runCacheSteps(t, tc.reason, tc.lifetime, s3post.CredentialsCacheOptions{RefreshWindow: tc.window}, tc.steps)
 		})
 	}
 }
@@ -149,40 +194,33 @@ func TestCredentialsCacheJitter(t *testing.T) {
 
 func TestCredentialsCacheFailure(t *testing.T) {
 	t.Parallel()
-	type step struct {
-		at        time.Duration
-		fail      bool   // the provider fails
-		wantCalls int32  // calls of the provider after Retrieve
-		wantKey   string // "" for an error
-		wantErr   error
-	}
 	tests := []struct {
 		name     string
 		reason   string
 		lifetime time.Duration
-		steps    []step
+		steps    []cacheStep
 	}{
 		{
 			name:     "failed refresh keeps the old credentials",
 			reason:   "valid credentials are served after a failed refresh, retried after a delay, and dropped once expired",
 			lifetime: time.Hour,
-			steps: []step{
+			steps: []cacheStep{
 				{at: 0, wantCalls: 1, wantKey: "KEY1"},
 				{at: 56 * time.Minute, fail: true, wantCalls: 2, wantKey: "KEY1"},
 				{at: 56*time.Minute + 10*time.Second - 1, fail: true, wantCalls: 2, wantKey: "KEY1"},
 				{at: 56*time.Minute + 10*time.Second, fail: true, wantCalls: 3, wantKey: "KEY1"},
 				{at: time.Hour - 1, fail: true, wantCalls: 4, wantKey: "KEY1"},
-				{at: time.Hour, fail: true, wantCalls: 5, wantErr: errRotateFailed},
-				{at: time.Hour, fail: true, wantCalls: 6, wantErr: errRotateFailed},
+				{at: time.Hour, fail: true, wantCalls: 5, wantErr: []error{errRotateFailed}},
+				{at: time.Hour, fail: true, wantCalls: 6, wantErr: []error{errRotateFailed}},
 				{at: time.Hour, wantCalls: 7, wantKey: "KEY7"},
 			},
 		},
 		{
 			name:   "nothing cached",
 			reason: "a failure with nothing to serve is returned, and the next call tries again at once",
-			steps: []step{
-				{at: 0, fail: true, wantCalls: 1, wantErr: errRotateFailed},
-				{at: 0, fail: true, wantCalls: 2, wantErr: errRotateFailed},
+			steps: []cacheStep{
+				{at: 0, fail: true, wantCalls: 1, wantErr: []error{errRotateFailed}},
+				{at: 0, fail: true, wantCalls: 2, wantErr: []error{errRotateFailed}},
 				{at: 0, wantCalls: 3, wantKey: "KEY3"},
 			},
 		},
@@ -190,32 +228,16 @@ func TestCredentialsCacheFailure(t *testing.T) {
 			name:     "already expired",
 			reason:   "credentials that expired before they arrive are rejected",
 			lifetime: -time.Second,
-			steps: []step{
-				{at: 0, wantCalls: 1, wantErr: s3post.ErrCredentialsExpired},
-				{at: 0, wantCalls: 2, wantErr: s3post.ErrCredentialsExpired},
+			steps: []cacheStep{
+				{at: 0, wantCalls: 1, wantErr: []error{s3post.ErrCredentialsExpired}},
+				{at: 0, wantCalls: 2, wantErr: []error{s3post.ErrCredentialsExpired}},
 			},
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			clock := newCredClock()
-			start := clock.Now()
-			src := &rotatingSource{clock: clock, lifetime: tc.lifetime}
-			c := s3post.NewCredentialsCache(src, s3post.CredentialsCacheOptions{Now: clock.Now})
-			for i, s := range tc.steps {
-				clock.Set(start.Add(s.at))
-				src.fail.Store(s.fail)
-				got, err := credRetrieve(t, c, context.Background())
-				assert.Equal(t, s.wantCalls, src.calls.Load(), "step %d: calls: %s", i, tc.reason)
-				if s.wantErr != nil {
-					require.ErrorIs(t, err, s.wantErr, "step %d: %s", i, tc.reason)
-					assertNoSecret(t, "error", err.Error())
-					continue
-				}
-				require.NoError(t, err, "step %d: %s", i, tc.reason)
-				assert.Equal(t, s.wantKey, got.AccessKeyID, "step %d: %s", i, tc.reason)
-			}
+			runCacheSteps(t, tc.reason, tc.lifetime, s3post.CredentialsCacheOptions{}, tc.steps)
 		})
 	}
 }
@@ -388,9 +410,10 @@ func TestNewCredentialsCache(t *testing.T) {
 		errHas string // "" for success
 	}{
 		{name: "defaults", reason: "the zero options are valid", p: static},
-		{name: "nil provider", reason: "a nil provider is reported", p: nil, errHas: "the provider is nil"},
-		{name: "negative window", reason: "options are validated", p: static, opts: s3post.CredentialsCacheOptions{RefreshWindow: -time.Second}, errHas: "RefreshWindow is negative"},
-		{name: "negative jitter", reason: "options are validated", p: static, opts: s3post.CredentialsCacheOptions{RefreshJitter: -time.Second}, errHas: "RefreshJitter is negative"},
+		{name: "nil provider", reason: "a nil provider is reported", p: nil, errHas: "s3post: NewCredentialsCache: the provider is nil"},
+		{name: "nil cache", reason: "a nil *CredentialsCache is a nil provider", p: (*s3post.CredentialsCache)(nil), errHas: "s3post: NewCredentialsCache: the provider is nil"},
+		{name: "negative window", reason: "options are validated", p: static, opts: s3post.CredentialsCacheOptions{RefreshWindow: -time.Second}, errHas: "s3post: credentials cache: RefreshWindow is negative"},
+		{name: "negative jitter", reason: "options are validated", p: static, opts: s3post.CredentialsCacheOptions{RefreshJitter: -time.Second}, errHas: "s3post: credentials cache: RefreshJitter is negative"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -403,7 +426,7 @@ func TestNewCredentialsCache(t *testing.T) {
 				return
 			}
 			require.Error(t, err, tc.reason)
-			assert.Contains(t, err.Error(), "s3post: credentials cache: "+tc.errHas, tc.reason)
+			assert.Contains(t, err.Error(), tc.errHas, tc.reason)
 		})
 	}
 }
@@ -424,6 +447,8 @@ func TestCredentialsCacheString(t *testing.T) {
 	for _, s := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c)} {
 		assertNoSecret(t, "cache String", s)
 	}
+	ofNil := s3post.NewCredentialsCache((*s3post.CredentialsCache)(nil), s3post.CredentialsCacheOptions{})
+	assert.Equal(t, "CredentialsCache(CredentialsCache(nil))", ofNil.String(), "a cache of a nil cache prints without a panic")
 }
 
 func BenchmarkCredentialsCacheRetrieve(b *testing.B) {

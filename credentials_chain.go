@@ -74,7 +74,7 @@ func (c chainProvider) Retrieve(ctx context.Context) (Credentials, error) {
 			return Credentials{}, fmt.Errorf("s3post: credentials chain: %w", err)
 		}
 		if p == nil {
-			return Credentials{}, fmt.Errorf("s3post: credentials chain: provider %d is nil", i)
+			return Credentials{}, inputError(ErrMissingCredentials, fmt.Sprintf("ChainCredentials provider %d", i), "it is nil")
 		}
 		creds, err := p.Retrieve(ctx)
 		if err == nil {

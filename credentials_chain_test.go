@@ -142,7 +142,7 @@ func TestChainCredentialsMisuse(t *testing.T) {
 			reason:    "a nil source is a programming error, reported rather than skipped",
 			ctx:       context.Background(),
 			providers: []s3post.CredentialsProvider{s3post.EnvProvider{Getenv: credEnv(nil)}, nil},
-			errHas:    "provider 1 is nil",
+			errHas:    "s3post: ChainCredentials provider 1: it is nil",
 		},
 		{
 			name:      "canceled context",

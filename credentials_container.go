@@ -34,7 +34,8 @@ import (
 //
 // Retrieve returns an error wrapping [ErrNoCredentials] when neither URI
 // variable is set. Anything else that goes wrong is an error of its own,
-// which stops a chain: a URI that is malformed or not allowed, a token file
+// which stops a chain: a URI that is malformed or not allowed (an
+// [*InputError] wrapping [ErrInvalidEndpoint]), a token file
 // that is missing or empty, an endpoint that does not answer in time, an
 // HTTP error status (the error quotes the endpoint's "code" and "message"
 // when it gives them as JSON), an answer that is not the expected JSON,
@@ -116,7 +117,7 @@ func containerEndpoint(getenv func(string) string) (endpoint string, https bool,
 		// The path must not be able to change the host, as "@host/x" would.
 		u, err := url.Parse(ecsAgentEndpoint + rel)
 		if !strings.HasPrefix(rel, "/") || err != nil || u.Host != "169.254.170.2" || u.User != nil {
-			return "", false, fmt.Errorf("s3post: %s: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI must be a path starting with /", containerLabel)
+			return "", false, sourceInputError(containerLabel, ErrInvalidEndpoint, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "it must be a path starting with /")
 		}
 		return u.String(), false, nil
 	}
@@ -128,14 +129,15 @@ func containerEndpoint(getenv func(string) string) (endpoint string, https bool,
 	u, err := url.Parse(full)
 	switch {
 	case err != nil || u.Host == "" || u.Hostname() == "":
-		return "", false, fmt.Errorf("s3post: %s: AWS_CONTAINER_CREDENTIALS_FULL_URI is not a URL with a host", containerLabel)
+		return "", false, sourceInputError(containerLabel, ErrInvalidEndpoint, "AWS_CONTAINER_CREDENTIALS_FULL_URI", "it is not a URL with a host")
 	case u.Scheme == "https":
 		return full, true, nil
 	case u.Scheme != "http":
-		return "", false, fmt.Errorf("s3post: %s: AWS_CONTAINER_CREDENTIALS_FULL_URI has scheme %q; want http or https", containerLabel, u.Scheme)
+		return "", false, sourceInputError(containerLabel, ErrInvalidEndpoint, "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+			fmt.Sprintf("it has scheme %q; want http or https", u.Scheme))
 	case !containerHostAllowed(u.Hostname()):
-		return "", false, fmt.Errorf("s3post: %s: AWS_CONTAINER_CREDENTIALS_FULL_URI has host %q: an http URI must use a loopback address, 169.254.170.2, 169.254.170.23 or fd00:ec2::23; use https for any other host",
-			containerLabel, u.Hostname())
+		return "", false, sourceInputError(containerLabel, ErrInvalidEndpoint, "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+			fmt.Sprintf("it has host %q: an http URI must use a loopback address, 169.254.170.2, 169.254.170.23 or fd00:ec2::23; use https for any other host", u.Hostname()))
 	}
 	return full, false, nil
 }

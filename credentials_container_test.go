@@ -254,10 +254,7 @@ func TestContainerProvider(t *testing.T) {
 				env[k] = expandVars(v, map[string]string{"$URL": srv.URL, "$DIR": dir, "$CLOSED": closedURL(t)})
 			}
 			p := s3post.ContainerProvider{Getenv: credEnv(env), Timeout: tc.timeout, Now: endpointClock}
-			got, err := credRetrieve(t, p, context.Background())
-			if err != nil {
-				assert.NotContains(t, err.Error(), containerToken, "the token is never printed")
-			}
+			got, err := credRetrieve(t, p, context.Background()) // fails on the token in an error
 			checkSourceResult(t, tc.reason, got, err, tc.want, tc.wantErr, tc.errHas)
 			if tc.check != nil {
 				tc.check(t, srv.requests())
@@ -369,7 +366,6 @@ func TestContainerProviderString(t *testing.T) {
 	t.Parallel()
 	p := s3post.ContainerProvider{Getenv: credEnv(map[string]string{"AWS_CONTAINER_AUTHORIZATION_TOKEN": containerToken})}
 	for _, s := range []string{p.String(), fmt.Sprint(p), fmt.Sprintf("%+v", p), fmt.Sprintf("%#v", p)} {
-		assert.Contains(t, s, "ContainerProvider")
-		assert.NotContains(t, s, containerToken)
+		assert.Contains(t, safeText(t, "String", s), "ContainerProvider")
 	}
 }

@@ -58,7 +58,7 @@ func TestDefaultChainPicksTheSource(t *testing.T) {
 		{
 			name: "broken container", reason: "the instance metadata is not asked when the container source is broken",
 			have: sources{imds: true}, broken: "container",
-			wantErr: errStopsChain, errHas: []string{"s3post: container credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI has host"},
+			wantErr: errStopsChain, errHas: []string{"s3post: container credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI: it has host"},
 		},
 	}
 	for _, tc := range tests {

@@ -3,7 +3,6 @@ package s3post
 import (
 	"context"
 	"fmt"
-	"os"
 )
 
 // EnvProvider reads credentials from the environment variables that the AWS
@@ -25,10 +24,7 @@ type EnvProvider struct {
 
 // Retrieve reads the credentials from the environment.
 func (p EnvProvider) Retrieve(context.Context) (Credentials, error) {
-	getenv := p.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
+	getenv := orGetenv(p.Getenv)
 	idVar, id := firstEnv(getenv, "AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY")
 	secretVar, secret := firstEnv(getenv, "AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY")
 	switch {

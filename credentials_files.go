@@ -71,6 +71,10 @@ type SharedFilesProvider struct {
 	// ProcessTimeout bounds a run of the profile's credential_process, as
 	// [ProcessProvider.Timeout] does. Optional; the default is one minute.
 	ProcessTimeout time.Duration
+
+	// Now tells the time, to check the Expiration that a credential_process
+	// prints. Optional; nil means time.Now.
+	Now func() time.Time
 }
 
 // Retrieve reads the credentials of the profile.
@@ -101,7 +105,7 @@ func (p SharedFilesProvider) Retrieve(ctx context.Context) (Credentials, error) 
 		return Credentials{}, prof.unsupported(key, "AWS IAM Identity Center (SSO)")
 	}
 	if cmd := prof.get("credential_process"); cmd != "" {
-		c, err := runCredentialProcess(ctx, cmd, p.ProcessTimeout, time.Now)
+		c, err := runCredentialProcess(ctx, cmd, p.ProcessTimeout, orNow(p.Now))
 		if err != nil {
 			return Credentials{}, fmt.Errorf("s3post: profile %q: %w", prof.name, err)
 		}
@@ -147,10 +151,7 @@ type sharedProfile struct {
 }
 
 func (p SharedFilesProvider) load() (*sharedProfile, error) {
-	getenv := p.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
+	getenv := orGetenv(p.Getenv)
 	prof := &sharedProfile{name: p.Profile, explicit: true}
 	if prof.name == "" {
 		prof.name = getenv("AWS_PROFILE")

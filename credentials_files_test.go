@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -497,6 +498,25 @@ func TestSharedFilesProviderDoesNotChangeFields(t *testing.T) {
 	assert.Equal(t, "", p.Profile, "defaults are not written back")
 	assert.Equal(t, "", p.ConfigFile, "defaults are not written back")
 	assert.Equal(t, before, p.String())
+}
+
+func TestSharedFilesProviderClock(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	expires := time.Date(2020, 1, 1, 13, 0, 0, 0, time.UTC) // long past on the real clock
+	command := `printf '%s' '{"Version": 1, "AccessKeyId": "` + credKeyID2 + `", "SecretAccessKey": "` + credSecret2 + `", "Expiration": "2020-01-01T13:00:00Z"}'`
+	file := writeCredFile(t, dir, "credentials", credStr("[default]\ncredential_process = "+command+"\n"))
+	p := s3post.SharedFilesProvider{CredentialsFile: file, Getenv: credEnv(map[string]string{"HOME": dir})}
+
+	p.Now = func() time.Time { return expires.Add(-time.Hour) }
+	got, err := credRetrieve(t, p, context.Background())
+	require.NoError(t, err, "Now decides whether the credential_process's credentials have expired")
+	assertCreds(t, s3post.Credentials{AccessKeyID: credKeyID2, SecretAccessKey: credSecret2, Expires: expires}, got)
+
+	p.Now = func() time.Time { return expires }
+	_, err = credRetrieve(t, p, context.Background())
+	require.ErrorIs(t, err, s3post.ErrCredentialsExpired)
+	assert.Contains(t, err.Error(), `s3post: profile "default": credential_process: credentials expire too soon: the credentials expired at 2020-01-01T13:00:00Z`)
 }
 
 func TestSharedFilesProviderRegion(t *testing.T) {

@@ -27,8 +27,9 @@ const (
 	credToken2  = "FwoGZXIvYXdzEXAMPLESESSIONTOKEN2"
 )
 
-// credSecrets are all the secrets above, for leak checks.
-var credSecrets = []string{credSecret, credToken, credSecret2, credToken2}
+// credSecrets are all the secrets above, and the tokens of the container
+// and web identity tests, for leak checks.
+var credSecrets = []string{credSecret, credToken, credSecret2, credToken2, containerToken, webToken}
 
 // credEnv returns a Getenv function that reads m.
 func credEnv(m map[string]string) func(string) string {

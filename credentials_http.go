@@ -149,6 +149,14 @@ func prefixError(prefix string, err error) error {
 	return &textError{msg: "s3post: " + prefix + ": " + strings.TrimPrefix(err.Error(), "s3post: "), errs: []error{err}}
 }
 
+// sourceInputError is an [*InputError] about the configuration of a
+// credentials source, with "s3post: " and the source's label before its
+// text, such as "s3post: container credentials:
+// AWS_CONTAINER_CREDENTIALS_FULL_URI: ...".
+func sourceInputError(label string, sentinel error, input, reason string) error {
+	return prefixError(label, inputError(sentinel, input, reason))
+}
+
 // unwrapURLError drops the *url.Error wrapper of err, whose text repeats the
 // full URL.
 func unwrapURLError(err error) error {

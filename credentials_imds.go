@@ -31,9 +31,10 @@ import (
 // Retrieve returns an error wrapping [ErrNoCredentials], which lets a chain
 // move on, when the service is disabled, does not answer at all (the program
 // is not on EC2), or reports no IAM role. Other failures are errors of their
-// own: an HTTP error status, an answer that is not the expected JSON,
-// credentials without keys, or credentials that have already expired
-// (wrapping [ErrCredentialsExpired]). Errors never quote an answer's body,
+// own: a malformed endpoint setting (an [*InputError] wrapping
+// [ErrInvalidEndpoint]), an HTTP error status, an answer that is not the
+// expected JSON, credentials without keys, or credentials that have already
+// expired (wrapping [ErrCredentialsExpired]). Errors never quote an answer's body,
 // which may hold a secret.
 //
 // Every call asks the service; wrap the provider in a [CredentialsCache].
@@ -85,7 +86,7 @@ func (p IMDSProvider) Retrieve(ctx context.Context) (Credentials, error) {
 	}
 	base, err := p.endpoint(getenv)
 	if err != nil {
-		return Credentials{}, fmt.Errorf("s3post: %s: %w", imdsLabel, err)
+		return Credentials{}, err
 	}
 	timeout := p.Timeout
 	if timeout <= 0 {
@@ -120,6 +121,7 @@ func (p IMDSProvider) Retrieve(ctx context.Context) (Credentials, error) {
 }
 
 // endpoint returns the base URL of the service, without a trailing slash.
+// Its errors are InputErrors.
 func (p IMDSProvider) endpoint(getenv func(string) string) (string, error) {
 	raw, from := p.Endpoint, "IMDSProvider.Endpoint"
 	if raw == "" {
@@ -132,12 +134,12 @@ func (p IMDSProvider) endpoint(getenv func(string) string) (string, error) {
 		case strings.EqualFold(mode, "IPv6"):
 			return imdsIPv6Endpoint, nil
 		default:
-			return "", fmt.Errorf("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE is %q; want IPv4 or IPv6", mode)
+			return "", sourceInputError(imdsLabel, ErrInvalidEndpoint, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", fmt.Sprintf("it is %q; want IPv4 or IPv6", mode))
 		}
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" {
-		return "", fmt.Errorf("%s is not an http or https URL with a host and no user info or query", from)
+		return "", sourceInputError(imdsLabel, ErrInvalidEndpoint, from, "it is not an http or https URL with a host and no user info or query")
 	}
 	return strings.TrimRight(raw, "/"), nil
 }

@@ -170,14 +170,14 @@ func TestIMDSProvider(t *testing.T) {
 			reason:  "the mode is IPv4 or IPv6",
 			env:     map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": "", "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE": "IPv5"},
 			wantErr: errStopsChain,
-			errHas:  []string{`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE is "IPv5"`},
+			errHas:  []string{`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: it is "IPv5"`},
 		},
 		{
 			name:    "bad endpoint",
 			reason:  "the endpoint must be an http URL",
 			env:     map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": "169.254.169.254"},
 			wantErr: errStopsChain,
-			errHas:  []string{"AWS_EC2_METADATA_SERVICE_ENDPOINT is not an http or https URL"},
+			errHas:  []string{"AWS_EC2_METADATA_SERVICE_ENDPOINT: it is not an http or https URL"},
 		},
 	}
 	for _, tc := range tests {

@@ -63,6 +63,7 @@ func TestCredentialSourcesNeverPrintSecrets(t *testing.T) {
 		{"files: failing process", s3post.SharedFilesProvider{Getenv: home,
 			ConfigFile: file("proc", "[default]\ncredential_process = echo "+credSecret+"; exit 1 # "+credToken+"\n")}},
 		{"process: exit 1 after printing", s3post.ProcessProvider{Command: printJSON(`{"Version":1,`+withSecret+`}`) + "; exit 1"}},
+		{"process: credentials on stderr", s3post.ProcessProvider{Command: `printf '{"SecretAccessKey":"` + credSecret + `","SessionToken":"` + credToken + `"}' >&2; exit 1`}},
 		{"process: not JSON", s3post.ProcessProvider{Command: "echo " + credSecret}},
 		{"process: bad JSON", s3post.ProcessProvider{Command: printJSON(`{"Version":1,` + withSecret + `,}`)}},
 		{"process: wrong types", s3post.ProcessProvider{Command: printJSON(`{"Version":"` + credSecret + `","SecretAccessKey":["` + credToken + `"]}`)}},

@@ -29,12 +29,14 @@ import (
 //	}
 //
 // SessionToken and Expiration (RFC 3339) are optional. Retrieve fails when
-// the command cannot start, exits with another status (the error quotes the
-// start of its standard error, never its standard output), prints anything
-// else, or prints credentials that have expired (the error then wraps
+// Command is empty (an [*InputError] wrapping [ErrMissingCredentials]), when
+// the command cannot start, exits with another status, prints anything else,
+// or prints credentials that have expired (the error then wraps
 // [ErrCredentialsExpired]). The command is killed when ctx is done or
-// Timeout has passed. Errors do not quote the command, which may hold a
-// secret.
+// Timeout has passed. Errors never quote the command or its standard output,
+// which may hold secrets; after a failed run they quote the start of its
+// standard error, unless it mentions "secret" or "token" in any case (as
+// SecretAccessKey and SessionToken do), when they give only its length.
 //
 // The command runs on every call; wrap the provider in a [CredentialsCache]
 // to run it only when the credentials are about to expire. Retrieve is safe
@@ -60,23 +62,20 @@ const (
 
 // Retrieve runs the command and returns the credentials that it prints.
 func (p ProcessProvider) Retrieve(ctx context.Context) (Credentials, error) {
-	now := time.Now
-	if p.Now != nil {
-		now = p.Now
+	if strings.TrimSpace(p.Command) == "" {
+		return Credentials{}, inputError(ErrMissingCredentials, "ProcessProvider.Command", "the command is empty; it is required")
 	}
-	c, err := runCredentialProcess(ctx, p.Command, p.Timeout, now)
+	c, err := runCredentialProcess(ctx, p.Command, p.Timeout, orNow(p.Now))
 	if err != nil {
 		return Credentials{}, fmt.Errorf("s3post: %w", err)
 	}
 	return c, nil
 }
 
-// runCredentialProcess runs a credential process. Its errors start with
-// "credential_process: ", for the caller to prefix.
+// runCredentialProcess runs a credential process, whose command is not
+// empty. Its errors start with "credential_process: ", for the caller to
+// prefix.
 func runCredentialProcess(ctx context.Context, command string, timeout time.Duration, now func() time.Time) (Credentials, error) {
-	if strings.TrimSpace(command) == "" {
-		return Credentials{}, errors.New("credential_process: the command is empty")
-	}
 	if timeout <= 0 {
 		timeout = defaultProcessTimeout
 	}
@@ -100,6 +99,9 @@ func runCredentialProcess(ctx context.Context, command string, timeout time.Dura
 		case runCtx.Err() != nil:
 			return Credentials{}, fmt.Errorf("credential_process: no answer within %v: %w", timeout, runCtx.Err())
 		case errors.As(err, &exitErr) && len(bytes.TrimSpace(stderr.buf)) > 0:
+			if mayHoldCredentials(stderr.buf) {
+				return Credentials{}, fmt.Errorf("credential_process: %w (%s of stderr withheld: they look like credentials)", err, stderr.size())
+			}
 			return Credentials{}, fmt.Errorf("credential_process: %w; stderr: %q", err, stderr.snippet(processStderrSnippet))
 		}
 		return Credentials{}, fmt.Errorf("credential_process: %w", err)
@@ -171,6 +173,16 @@ func parseProcessOutput(out []byte, now time.Time) (Credentials, error) {
 	return c, nil
 }
 
+// mayHoldCredentials reports whether a command's standard error mentions
+// a secret or a token ("SecretAccessKey", "SessionToken", "Token",
+// "secret", in any case), so that it must not be quoted: a command that
+// fails after printing its credentials JSON to the wrong stream would
+// otherwise leak them into an error.
+func mayHoldCredentials(b []byte) bool {
+	lower := bytes.ToLower(b)
+	return bytes.Contains(lower, []byte("secret")) || bytes.Contains(lower, []byte("token"))
+}
+
 // boundedBuffer keeps the first limit bytes written to it and drops the
 // rest, so that a chatty command cannot exhaust memory. Writes never fail, so
 // the command is not killed by a broken pipe.
@@ -187,6 +199,15 @@ func (b *boundedBuffer) Write(p []byte) (int, error) {
 		b.overflow = true
 	}
 	return len(p), nil
+}
+
+// size describes how many bytes were written: "N bytes", or "over N
+// bytes" when some were dropped.
+func (b *boundedBuffer) size() string {
+	if b.overflow {
+		return fmt.Sprintf("over %d bytes", len(b.buf))
+	}
+	return fmt.Sprintf("%d bytes", len(b.buf))
 }
 
 // snippet returns at most n bytes of the buffer's text, trimmed of

@@ -51,9 +51,37 @@ func TestProcessProvider(t *testing.T) {
 			name:    "non-zero exit",
 			reason:  "the error gives the status and stderr, never stdout",
 			stdout:  `{"Version":1,"AccessKeyId":"` + credKeyID + `","SecretAccessKey":"` + credSecret + `"}`,
-			command: "echo '  token refresh failed  ' >&2; exit 3",
+			command: "echo '  refresh failed: no network  ' >&2; exit 3",
 			wantErr: errStopsChain,
-			errHas:  []string{"s3post: credential_process: exit status 3", `stderr: "token refresh failed"`},
+			errHas:  []string{"s3post: credential_process: exit status 3", `stderr: "refresh failed: no network"`},
+		},
+		{
+			name:    "credentials on stderr",
+			reason:  "stderr that mentions a secret is not quoted, only counted",
+			command: `printf '{"SecretAccessKey":"` + credSecret + `"}' >&2; exit 1`,
+			wantErr: errStopsChain,
+			errHas:  []string{"s3post: credential_process: exit status 1 (62 bytes of stderr withheld: they look like credentials)"},
+		},
+		{
+			name:    "token on stderr",
+			reason:  `"token" in any case is enough to withhold stderr`,
+			command: "echo 'sso TOKEN expired: ABCDEFGH' >&2; exit 1",
+			wantErr: errStopsChain,
+			errHas:  []string{"exit status 1 (28 bytes of stderr withheld: they look like credentials)"},
+		},
+		{
+			name:    "long stderr with a secret at the end",
+			reason:  "all of the captured stderr is checked, not only the quoted start",
+			command: "i=0; while [ $i -lt 100 ]; do printf 'error line %03d\n' $i >&2; i=$((i+1)); done; echo 'Secret: x' >&2; exit 1",
+			wantErr: errStopsChain,
+			errHas:  []string{"exit status 1 (1510 bytes of stderr withheld"},
+		},
+		{
+			name:    "longer stderr with a secret",
+			reason:  "stderr cut at the limit is counted as over it",
+			command: "echo 'secret:' >&2; i=0; while [ $i -lt 200 ]; do printf 'error line %03d\n' $i >&2; i=$((i+1)); done; exit 1",
+			wantErr: errStopsChain,
+			errHas:  []string{"exit status 1 (over 2048 bytes of stderr withheld"},
 		},
 		{
 			name:    "long stderr",
@@ -258,7 +286,7 @@ func TestProcessProviderString(t *testing.T) {
 	t.Parallel()
 	p := s3post.ProcessProvider{Command: "get-creds --token " + credToken}
 	for _, s := range []string{p.String(), fmt.Sprint(p), fmt.Sprintf("%+v", p), fmt.Sprintf("%#v", p)} {
-		assert.NotContains(t, s, "get-creds", "the command may hold a secret")
+		assert.False(t, strings.Contains(s, "get-creds"), "the command may hold a secret")
 		assertNoSecret(t, "String", s)
 	}
 }

@@ -33,8 +33,10 @@ import (
 //
 // Retrieve returns an error wrapping [ErrNoCredentials] when no token file
 // is configured. Anything else that goes wrong is an error of its own, which
-// stops a chain: a token file without a role, a token file that is missing
-// or empty, no region, STS not answering in time, STS refusing (the error
+// stops a chain: a token file without a role or a role without a token file
+// (an [*InputError] wrapping [ErrMissingCredentials]), a malformed endpoint
+// (wrapping [ErrInvalidEndpoint]) or region (wrapping [ErrInvalidRegion]), a
+// token file that is missing or empty, STS not answering in time, STS refusing (the error
 // gives STS's error code and message, such as InvalidIdentityToken,
 // ExpiredTokenException or Throttling, with a hint), an answer that is not
 // the expected XML, or credentials that have already expired (wrapping
@@ -111,15 +113,17 @@ func (p WebIdentityProvider) Retrieve(ctx context.Context) (Credentials, error) 
 		// AWS_ROLE_ARN alone is not web identity, as for the AWS SDKs.
 		return Credentials{}, fmt.Errorf("s3post: %s: %w: AWS_WEB_IDENTITY_TOKEN_FILE is not set", webIdentityLabel, ErrNoCredentials)
 	case tokenFile == "":
-		return Credentials{}, fmt.Errorf("s3post: %s: RoleARN is set, but neither TokenFile nor AWS_WEB_IDENTITY_TOKEN_FILE is", webIdentityLabel)
+		return Credentials{}, sourceInputError(webIdentityLabel, ErrMissingCredentials, "WebIdentityProvider.TokenFile",
+			"RoleARN is set, but neither TokenFile nor AWS_WEB_IDENTITY_TOKEN_FILE is")
 	case roleARN == "":
-		return Credentials{}, fmt.Errorf("s3post: %s: %w: the token file is set, but neither RoleARN nor AWS_ROLE_ARN is", webIdentityLabel, ErrMissingCredentials)
+		return Credentials{}, sourceInputError(webIdentityLabel, ErrMissingCredentials, "WebIdentityProvider.RoleARN",
+			"the token file is set, but neither RoleARN nor AWS_ROLE_ARN is")
 	case p.Duration != 0 && (p.Duration < 15*time.Minute || p.Duration > 12*time.Hour):
 		return Credentials{}, fmt.Errorf("s3post: %s: Duration is %v; STS allows 15m0s to 12h0m0s", webIdentityLabel, p.Duration)
 	}
 	endpoint, err := p.endpoint(getenv)
 	if err != nil {
-		return Credentials{}, fmt.Errorf("s3post: %s: %w", webIdentityLabel, err)
+		return Credentials{}, prefixError(webIdentityLabel, err)
 	}
 	token, err := readTokenFile(tokenFile, "the web identity token file")
 	if err != nil {
@@ -160,7 +164,7 @@ func (p WebIdentityProvider) Retrieve(ctx context.Context) (Credentials, error) 
 
 // endpoint returns the URL of STS.
 func (p WebIdentityProvider) endpoint(getenv func(string) string) (string, error) {
-	raw, from := p.Endpoint, "Endpoint"
+	raw, from := p.Endpoint, "WebIdentityProvider.Endpoint"
 	if raw == "" && !envTrue(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) {
 		raw, from = getenv("AWS_ENDPOINT_URL_STS"), "AWS_ENDPOINT_URL_STS"
 	}
@@ -170,37 +174,43 @@ func (p WebIdentityProvider) endpoint(getenv func(string) string) (string, error
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || u.Host == "" || u.User != nil:
-		return "", fmt.Errorf("%s is not a URL with a host and no user info", from)
+		return "", inputError(ErrInvalidEndpoint, from, "it is not a URL with a host and no user info")
 	case u.Scheme == "https":
 		return raw, nil
 	case u.Scheme == "http":
 		if ip := net.ParseIP(u.Hostname()); strings.EqualFold(u.Hostname(), "localhost") || ip != nil && ip.IsLoopback() {
 			return raw, nil
 		}
-		return "", fmt.Errorf("%s is http to host %q, which would send the token in clear text; use https", from, u.Hostname())
+		return "", inputError(ErrInvalidEndpoint, from, fmt.Sprintf("it is http to host %q, which would send the token in clear text; use https", u.Hostname()))
 	}
-	return "", fmt.Errorf("%s has scheme %q; want https", from, u.Scheme)
+	return "", inputError(ErrInvalidEndpoint, from, fmt.Sprintf("it has scheme %q; want https", u.Scheme))
 }
 
 // regionalEndpoint returns the STS endpoint of the region.
 func (p WebIdentityProvider) regionalEndpoint(getenv func(string) string) (string, error) {
-	region := firstNonEmpty(p.Region, getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
+	region, from := p.Region, "WebIdentityProvider.Region"
+	for _, name := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
+		if region == "" {
+			region, from = getenv(name), name
+		}
+	}
 	if region == "" {
 		r, err := (SharedFilesProvider{Getenv: getenv}).Region()
 		if err != nil {
 			return "", &textError{msg: "looking for a region for STS: " + strings.TrimPrefix(err.Error(), "s3post: "), errs: []error{err}}
 		}
-		region = r
+		region, from = r, "the profile's region"
 	}
 	switch {
 	case region == "":
-		return "", fmt.Errorf("%w: no region for STS: set AWS_REGION (or WebIdentityProvider.Region)", ErrInvalidRegion)
+		return "", inputError(ErrInvalidRegion, "WebIdentityProvider.Region", "no region for STS: set AWS_REGION (or WebIdentityProvider.Region)")
 	case !awsRegionShape(region):
-		return "", fmt.Errorf("%w: %q is not an AWS region name such as \"eu-central-1\"", ErrInvalidRegion, region)
+		return "", inputError(ErrInvalidRegion, from, fmt.Sprintf("%q is not an AWS region name such as \"eu-central-1\"", region))
 	case strings.HasPrefix(region, "cn-"):
 		return "https://sts." + region + ".amazonaws.com.cn", nil
 	case strings.Contains(region, "-iso"), strings.HasPrefix(region, "eusc-"):
-		return "", fmt.Errorf("%w: s3post does not know the STS endpoint of %q: set AWS_ENDPOINT_URL_STS (or WebIdentityProvider.Endpoint)", ErrInvalidRegion, region)
+		return "", inputError(ErrInvalidRegion, from,
+			fmt.Sprintf("s3post does not know the STS endpoint of %q: set AWS_ENDPOINT_URL_STS (or WebIdentityProvider.Endpoint)", region))
 	}
 	return "https://sts." + region + ".amazonaws.com", nil
 }

@@ -246,7 +246,7 @@ func TestWebIdentityProvider(t *testing.T) {
 			reason:  "the token never travels in clear text to a host that is not local",
 			env:     map[string]string{"AWS_ENDPOINT_URL_STS": "http://sts.example.com"},
 			wantErr: errStopsChain,
-			errHas:  []string{`AWS_ENDPOINT_URL_STS is http to host "sts.example.com"`},
+			errHas:  []string{`AWS_ENDPOINT_URL_STS: it is http to host "sts.example.com"`},
 		},
 	}
 	for _, tc := range tests {
@@ -277,10 +277,7 @@ func TestWebIdentityProvider(t *testing.T) {
 			p.TokenFile = expandVars(p.TokenFile, vars)
 			p.Getenv, p.Now = credEnv(env), endpointClock
 
-			got, err := credRetrieve(t, p, context.Background())
-			if err != nil {
-				assert.NotContains(t, err.Error(), webToken, "the token is never printed")
-			}
+			got, err := credRetrieve(t, p, context.Background()) // fails on the token in an error
 			checkSourceResult(t, tc.reason, got, err, tc.want, tc.wantErr, tc.errHas)
 			if tc.wantForm != nil {
 				reqs := srv.requests()
@@ -290,7 +287,11 @@ func TestWebIdentityProvider(t *testing.T) {
 				assert.Equal(t, "application/x-www-form-urlencoded; charset=utf-8", r.Header.Get("Content-Type"))
 				assert.Empty(t, r.Header.Values("Authorization"), "the call is not signed")
 				for k, v := range tc.wantForm {
-					assert.True(t, r.Form.Get(k) == v, "form value %s: want %q, got %q", k, v, safeText(t, "form", r.Form.Get(k)))
+					if k == "WebIdentityToken" {
+						assert.True(t, r.Form.Get(k) == v, "form value %s differs (values not shown: the token is a secret)", k)
+						continue
+					}
+					assert.Equal(t, v, r.Form.Get(k), "form value %s", k)
 				}
 			}
 		})

@@ -4,15 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/s3post/s3post"
 	"github.com/s3post/s3post/awscreds"
@@ -24,10 +23,55 @@ const (
 	token  = "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN"
 )
 
+// assertCreds compares credentials without printing a secret on failure.
+func assertCreds(t *testing.T, want, got s3post.Credentials, msgAndArgs ...any) {
+	t.Helper()
+	assert.Equal(t, want.AccessKeyID, got.AccessKeyID, msgAndArgs...)
+	assert.True(t, got.SecretAccessKey == want.SecretAccessKey, "SecretAccessKey differs (values not shown) %v", msgAndArgs)
+	assert.True(t, got.SessionToken == want.SessionToken, "SessionToken differs (values not shown) %v", msgAndArgs)
+	assert.True(t, want.Expires.Equal(got.Expires), "Expires: want %v, got %v %v", want.Expires, got.Expires, msgAndArgs)
+}
+
+// safeText returns s, or a placeholder if s holds the secret or the token,
+// in which case the test is marked failed.
+func safeText(t *testing.T, what, s string) string {
+	t.Helper()
+	if strings.Contains(s, secret) || strings.Contains(s, token) {
+		t.Errorf("%s holds a secret", what)
+		return "[" + what + " withheld: it holds a secret]"
+	}
+	return s
+}
+
+// sdkSource is an SDK provider whose call n (from 1) returns the key ID
+// "KEY<n>", valid for lifetime(n) from start, and counts its calls. It
+// fails when fail is set.
+type sdkSource struct {
+	start    time.Time
+	lifetime func(n int32) time.Duration
+	calls    atomic.Int32
+	fail     atomic.Bool
+}
+
+var errDown = errors.New("imds down")
+
+func (s *sdkSource) Retrieve(context.Context) (aws.Credentials, error) {
+	n := s.calls.Add(1)
+	if s.fail.Load() {
+		return aws.Credentials{}, errDown
+	}
+	return aws.Credentials{AccessKeyID: fmt.Sprintf("KEY%d", n), SecretAccessKey: secret, SessionToken: token,
+		CanExpire: true, Expires: s.start.Add(s.lifetime(n))}, nil
+}
+
+// staticSDK is an SDK provider of fixed credentials.
+type staticSDK struct{ creds aws.Credentials }
+
+func (s staticSDK) Retrieve(context.Context) (aws.Credentials, error) { return s.creds, nil }
+
 func TestNew(t *testing.T) {
 	t.Parallel()
 	expires := time.Date(2026, 3, 1, 18, 0, 0, 0, time.UTC)
-	errDown := errors.New("imds down")
 	tests := []struct {
 		name    string
 		reason  string
@@ -39,23 +83,19 @@ func TestNew(t *testing.T) {
 		{
 			name:   "expiring",
 			reason: "keys, token and expiry are carried across",
-			p: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-				return aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: token, CanExpire: true, Expires: expires}, nil
-			}),
-			want: s3post.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: token, Expires: expires},
+			p:      staticSDK{aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: token, CanExpire: true, Expires: expires}},
+			want:   s3post.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: token, Expires: expires},
 		},
 		{
 			name:   "not expiring",
 			reason: "an Expires without CanExpire is not an expiry",
-			p: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-				return aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, Expires: expires}, nil
-			}),
-			want: s3post.Credentials{AccessKeyID: keyID, SecretAccessKey: secret},
+			p:      staticSDK{aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, Expires: expires}},
+			want:   s3post.Credentials{AccessKeyID: keyID, SecretAccessKey: secret},
 		},
 		{
-			name:   "static",
-			reason: "the SDK's static provider",
-			p:      credentials.NewStaticCredentialsProvider(keyID, secret, ""),
+			name:   "SDK cache",
+			reason: "the SDK's cache passes the credentials through",
+			p:      aws.NewCredentialsCache(staticSDK{aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret}}),
 			want:   s3post.Credentials{AccessKeyID: keyID, SecretAccessKey: secret},
 		},
 		{
@@ -68,11 +108,9 @@ func TestNew(t *testing.T) {
 			errHas:  "s3post: aws-sdk-go-v2 credentials: imds down",
 		},
 		{
-			name:   "empty keys",
-			reason: "credentials without keys cannot sign",
-			p: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-				return aws.Credentials{SessionToken: token}, nil
-			}),
+			name:    "empty keys",
+			reason:  "credentials without keys cannot sign",
+			p:       staticSDK{aws.Credentials{SessionToken: token}},
 			wantErr: s3post.ErrMissingCredentials,
 			errHas:  "empty access key ID or secret",
 		},
@@ -88,18 +126,12 @@ func TestNew(t *testing.T) {
 			t.Parallel()
 			got, err := awscreds.New(tc.p).Retrieve(context.Background())
 			if tc.wantErr != nil {
-				if !errors.Is(err, tc.wantErr) || !strings.Contains(fmt.Sprint(err), tc.errHas) {
-					t.Fatalf("%s: got error %v, want one wrapping %v and containing %q", tc.reason, err, tc.wantErr, tc.errHas)
-				}
+				require.ErrorIs(t, err, tc.wantErr, tc.reason)
+				assert.Contains(t, safeText(t, "error", err.Error()), tc.errHas, tc.reason)
 				return
 			}
-			if err != nil {
-				t.Fatalf("%s: %v", tc.reason, err)
-			}
-			if got.AccessKeyID != tc.want.AccessKeyID || got.SecretAccessKey != tc.want.SecretAccessKey ||
-				got.SessionToken != tc.want.SessionToken || !got.Expires.Equal(tc.want.Expires) {
-				t.Errorf("%s: got %v, want %v (secrets not shown)", tc.reason, got, tc.want)
-			}
+			require.NoError(t, err, tc.reason)
+			assertCreds(t, tc.want, got, tc.reason)
 		})
 	}
 }
@@ -107,72 +139,150 @@ func TestNew(t *testing.T) {
 func TestNewRefusesFormsThatOutliveTheCredentials(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	sdk := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-		return aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: token, CanExpire: true, Expires: now.Add(30 * time.Minute)}, nil
-	})
+	sdk := staticSDK{aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: token, CanExpire: true, Expires: now.Add(30 * time.Minute)}}
 	p := &s3post.Presigner{Credentials: awscreds.New(sdk), Region: "eu-central-1", Now: func() time.Time { return now }}
 	_, err := p.PresignPost(context.Background(), s3post.PostInput{Bucket: "uploads", Key: "a", Expires: time.Hour})
-	if !errors.Is(err, s3post.ErrCredentialsExpired) {
-		t.Fatalf("a form longer than the SDK credentials: got %v, want ErrCredentialsExpired", err)
+	require.ErrorIs(t, err, s3post.ErrCredentialsExpired, "a form longer than the SDK credentials")
+	assert.Contains(t, safeText(t, "error", err.Error()),
+		"s3post: aws-sdk-go-v2 credentials: credentials expire too soon: they expire at 2026-03-01T12:30:00Z, before 2026-03-01T13:00:00Z, and the provider cannot be refreshed early")
+	_, err = p.PresignPost(context.Background(), s3post.PostInput{Bucket: "uploads", Key: "a", Expires: 20 * time.Minute})
+	require.NoError(t, err, "a shorter form")
+}
+
+// TestNewRefreshesEarly checks that credentials of the SDK's cache, which
+// by default refreshes only at expiry, are refreshed when a form would
+// outlive them. The SDK's cache reads the real clock, so the credentials
+// are made to expire after the real time and the presigner's clock runs
+// ahead.
+func TestNewRefreshesEarly(t *testing.T) {
+	t.Parallel()
+	start := time.Now().UTC().Truncate(time.Second)
+	src := &sdkSource{start: start, lifetime: func(n int32) time.Duration { return time.Duration(n-1)*50*time.Minute + time.Hour }}
+	creds := awscreds.New(aws.NewCredentialsCache(src))
+	_, ok := creds.(s3post.CredentialsLifetimeProvider)
+	require.True(t, ok, "New's provider is an s3post.CredentialsLifetimeProvider")
+
+	p := &s3post.Presigner{Credentials: creds, Region: "eu-central-1", Now: func() time.Time { return start }}
+	post, err := p.PresignPost(context.Background(), s3post.PostInput{Bucket: "uploads", Key: "a", Expires: 15 * time.Minute})
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(post.Fields["x-amz-credential"], "KEY1/"), "at first, the first credentials")
+	assert.Equal(t, int32(1), src.calls.Load())
+
+	p.Now = func() time.Time { return start.Add(50 * time.Minute) }
+	for i := range 2 {
+		post, err = p.PresignPost(context.Background(), s3post.PostInput{Bucket: "uploads", Key: "a", Expires: 15 * time.Minute})
+		require.NoError(t, err, "form %d: 50 minutes into credentials valid for an hour, a 15-minute form needs new ones", i)
+		assert.True(t, strings.HasPrefix(post.Fields["x-amz-credential"], "KEY2/"), "form %d is signed with the refreshed credentials", i)
+		assert.Equal(t, int32(2), src.calls.Load(), "form %d: the SDK is asked once more, then its cache serves", i)
 	}
-	if _, err := p.PresignPost(context.Background(), s3post.PostInput{Bucket: "uploads", Key: "a", Expires: 20 * time.Minute}); err != nil {
-		t.Fatalf("a shorter form: %v", err)
+}
+
+func TestNewRetrieveValidUntil(t *testing.T) {
+	t.Parallel()
+	start := time.Now().UTC().Truncate(time.Second)
+	tests := []struct {
+		name      string
+		reason    string
+		lifetime  time.Duration // of every credentials of the source
+		noCache   bool          // the SDK provider has no Invalidate
+		failAfter bool          // the source fails after its first call
+		until     time.Duration // from start; zero for a zero time
+		wantKey   string        // "" for an error
+		wantCalls int32         // of the source by RetrieveValidUntil
+		wantErr   []error
+		errHas    string
+	}{
+		{
+			name: "long enough", reason: "credentials that outlive the form are served from the SDK's cache",
+			lifetime: time.Hour, until: time.Hour, wantKey: "KEY1", wantCalls: 0,
+		},
+		{
+			name: "zero time", reason: "a zero time asks for any credentials",
+			lifetime: 10 * time.Minute, wantKey: "KEY1", wantCalls: 0,
+		},
+		{
+			name: "too short", reason: "a source without longer credentials is refreshed once, then reported",
+			lifetime: 10 * time.Minute, until: 15 * time.Minute, wantCalls: 1, wantErr: []error{s3post.ErrCredentialsExpired},
+			errHas: fmt.Sprintf("s3post: aws-sdk-go-v2 credentials: credentials expire too soon: they expire at %s, before %s, even after a refresh",
+				start.Add(10*time.Minute).Format(time.RFC3339), start.Add(15*time.Minute).Format(time.RFC3339)),
+		},
+		{
+			name: "no Invalidate", reason: "a provider that cannot be invalidated is not asked again",
+			lifetime: 10 * time.Minute, noCache: true, until: 15 * time.Minute, wantCalls: 1, wantErr: []error{s3post.ErrCredentialsExpired},
+			errHas: "and the provider cannot be refreshed early (it has no Invalidate method)",
+		},
+		{
+			name: "refresh fails", reason: "a failed refresh gives both errors",
+			lifetime: 10 * time.Minute, failAfter: true, until: 15 * time.Minute, wantCalls: 1, wantErr: []error{s3post.ErrCredentialsExpired, errDown},
+			errHas: "before " + start.Add(15*time.Minute).Format(time.RFC3339) + ", and refreshing them failed: failed to refresh cached credentials, imds down",
+		},
 	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			src := &sdkSource{start: start, lifetime: func(int32) time.Duration { return tc.lifetime }}
+			var sdk aws.CredentialsProvider = aws.NewCredentialsCache(src)
+			if tc.noCache {
+				sdk = src
+			}
+			lp := awscreds.New(sdk).(s3post.CredentialsLifetimeProvider)
+			ctx := context.Background()
+			_, err := lp.Retrieve(ctx) // fills the SDK's cache
+			require.NoError(t, err)
+			src.fail.Store(tc.failAfter)
+			before := src.calls.Load()
+
+			var until time.Time
+			if tc.until != 0 {
+				until = start.Add(tc.until)
+			}
+			got, err := lp.RetrieveValidUntil(ctx, until)
+			assert.Equal(t, tc.wantCalls, src.calls.Load()-before, "calls: %s", tc.reason)
+			if tc.wantErr != nil {
+				require.Error(t, err, tc.reason)
+				for _, want := range tc.wantErr {
+					assert.ErrorIs(t, err, want, tc.reason)
+				}
+				assert.Contains(t, safeText(t, "error", err.Error()), tc.errHas, tc.reason)
+				return
+			}
+			require.NoError(t, err, tc.reason)
+			assert.Equal(t, tc.wantKey, got.AccessKeyID, tc.reason)
+		})
+	}
+}
+
+// TestNewWithSDKCache checks the adapter over the SDK's cache, as
+// cfg.Credentials of config.LoadDefaultConfig is: one SDK call for many
+// forms, with the expiry carried across.
+func TestNewWithSDKCache(t *testing.T) {
+	t.Parallel()
+	start := time.Now().UTC().Truncate(time.Second)
+	src := &sdkSource{start: start, lifetime: func(int32) time.Duration { return time.Hour }}
+	p := &s3post.Presigner{Credentials: awscreds.New(aws.NewCredentialsCache(src)), Region: "eu-west-3"}
+	for range 3 {
+		post, err := p.PresignPost(context.Background(), s3post.PostInput{Bucket: "uploads", Key: "k", Expires: 30 * time.Minute})
+		require.NoError(t, err)
+		assert.True(t, post.Fields["x-amz-security-token"] == token, "the session token is in the form")
+	}
+	assert.Equal(t, int32(1), src.calls.Load(), "the SDK's cache fetched once")
+	got, err := p.Credentials.Retrieve(context.Background())
+	require.NoError(t, err)
+	assert.True(t, got.Expires.Equal(start.Add(time.Hour)), "expiry across the SDK's cache: got %v", got.Expires)
 }
 
 func TestNewPrintsNoSecret(t *testing.T) {
 	t.Parallel()
-	p := awscreds.New(credentials.NewStaticCredentialsProvider(keyID, secret, token))
-	for _, s := range []string{fmt.Sprint(p), fmt.Sprintf("%+v", p), fmt.Sprintf("%#v", p)} {
-		if strings.Contains(s, secret) || strings.Contains(s, token) {
-			t.Errorf("printing the provider shows a secret")
+	for _, tc := range []struct {
+		p    aws.CredentialsProvider
+		want string
+	}{
+		{staticSDK{aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: token}}, "awscreds.New(awscreds_test.staticSDK)"},
+		{aws.NewCredentialsCache(staticSDK{aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: token}}), "awscreds.New(*aws.CredentialsCache)"},
+	} {
+		p := awscreds.New(tc.p)
+		for _, s := range []string{fmt.Sprint(p), fmt.Sprintf("%+v", p), fmt.Sprintf("%#v", p)} {
+			assert.Equal(t, tc.want, safeText(t, "printed provider", s))
 		}
-		if s != "awscreds.New(credentials.StaticCredentialsProvider)" {
-			t.Errorf("got %q", s)
-		}
-	}
-}
-
-func TestNewWithLoadDefaultConfig(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	configFile := filepath.Join(dir, "config")
-	if err := os.WriteFile(configFile, []byte("[profile s3post-test]\nregion = eu-west-3\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	expires := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
-	calls := 0
-	ctx := context.Background()
-	// The shared files and profile are given, so that the machine's do not
-	// matter.
-	cfg, err := config.LoadDefaultConfig(ctx,
-		config.WithSharedConfigProfile("s3post-test"),
-		config.WithSharedConfigFiles([]string{configFile}),
-		config.WithSharedCredentialsFiles([]string{}),
-		config.WithRegion("eu-west-3"),
-		config.WithCredentialsProvider(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			calls++
-			return aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: token, CanExpire: true, Expires: expires}, nil
-		})),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &s3post.Presigner{Credentials: awscreds.New(cfg.Credentials), Region: cfg.Region}
-	for range 3 {
-		post, err := p.PresignPost(ctx, s3post.PostInput{Bucket: "uploads", Key: "k", Expires: 30 * time.Minute})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if post.Fields["x-amz-security-token"] != token {
-			t.Error("the session token is not in the form")
-		}
-	}
-	if calls != 1 {
-		t.Errorf("the SDK's cache fetched %d times, want 1", calls)
-	}
-	got, err := awscreds.New(cfg.Credentials).Retrieve(ctx)
-	if err != nil || !got.Expires.Equal(expires) {
-		t.Errorf("expiry across the SDK's cache: got %v, %v; want %v", got.Expires, err, expires)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/s3post/s3post"
 	"github.com/s3post/s3post/awscreds"
@@ -19,8 +18,9 @@ func Example() {
 	// example the same on every machine.
 	cfg := aws.Config{
 		Region: "eu-central-1",
-		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(
-			"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "")),
+		Credentials: aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}, nil
+		})),
 	}
 
 	p := &s3post.Presigner{

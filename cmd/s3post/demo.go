@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/s3post/s3post"
@@ -22,6 +23,9 @@ Starts an in-memory S3 endpoint and a page on which a browser uploads files
 into its bucket "demo", straight from the browser to the endpoint with a
 presigned POST form, and lists them. Nothing leaves this machine, no cloud
 account is needed, and the files are gone when the demo stops (Ctrl-C).
+
+The endpoint listens on 127.0.0.1 only, so uploads work from a browser on
+this machine only, whatever -addr says.
 `
 
 const (
@@ -39,21 +43,32 @@ func runDemo(ctx context.Context, std *stdio, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("demo: unexpected argument %q (run \"s3post demo -h\" for help)", fs.Arg(0))
 	}
+	if err := checkListenAddr(*addr); err != nil {
+		return usagef("demo: -addr %q: %v", *addr, err)
+	}
 	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
+	var dnsErr *net.DNSError
+	switch {
+	case errors.As(err, &dnsErr):
+		return usagef("demo: -addr: %v", err) // a host name that does not resolve
+	case err != nil:
 		return fmt.Errorf("demo: %w", err)
+	}
+	if warning := notLoopbackWarning(ln.Addr()); warning != "" {
+		fmt.Fprintln(std.err, warning)
 	}
 	s3 := s3posttest.NewServer(s3posttest.Config{Buckets: []string{demoBucket}})
 	defer s3.Close()
 
+	home := pageURL(ln.Addr())
 	page := &http.Server{
-		Handler:           &demoPage{s3: s3, presigner: s3.Presigner()},
+		Handler:           &demoPage{s3: s3, presigner: s3.Presigner(), url: home},
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	served := make(chan error, 1)
 	go func() { served <- page.Serve(ln) }()
 
-	fmt.Fprintf(std.out, "s3post demo: open %s in a browser; Ctrl-C stops it\n", pageURL(ln.Addr()))
+	fmt.Fprintf(std.out, "s3post demo: open %s in a browser; Ctrl-C stops it\n", home)
 	fmt.Fprintf(std.out, "s3post demo: in-memory S3 endpoint %s, bucket %q\n", s3.URL, demoBucket)
 	select {
 	case err := <-served:
@@ -67,6 +82,31 @@ func runDemo(ctx context.Context, std *stdio, args []string) error {
 	}
 	fmt.Fprintln(std.out, "s3post demo: stopped")
 	return nil
+}
+
+// checkListenAddr checks that addr is HOST:PORT with a port number, before
+// it is handed to net.Listen, whose errors do not tell a malformed address
+// from one that is busy.
+func checkListenAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("want HOST:PORT, such as 127.0.0.1:8080")
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("the port %q is not a number from 0 to 65535", port)
+	}
+	return nil
+}
+
+// notLoopbackWarning returns a warning for a page that listens beyond the
+// loopback interface, where the in-memory endpoint is not: browsers on
+// other machines would get the page but could not upload. It returns ""
+// for a loopback address.
+func notLoopbackWarning(addr net.Addr) string {
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsLoopback() {
+		return ""
+	}
+	return fmt.Sprintf("s3post: warning: demo: the page listens on %s, which is not a loopback address, but the in-memory S3 endpoint listens on 127.0.0.1 only: browsers on other machines can open the page but not upload", addr)
 }
 
 // pageURL is the URL to open for a listener's address; an unspecified IP
@@ -87,6 +127,7 @@ func pageURL(addr net.Addr) string {
 type demoPage struct {
 	s3        *s3posttest.Server
 	presigner *s3post.Presigner
+	url       string // of the page, where S3 sends the browser back
 }
 
 // demoObject is an object as the page lists it.
@@ -159,14 +200,14 @@ func (d *demoPage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	// S3 redirects the browser back to the page it came from, with the
-	// bucket, key and ETag of the upload in the query.
-	back := "http://" + r.Host + "/"
+	// S3 redirects the browser back to the page, with the bucket, key and
+	// ETag of the upload in the query. The URL is the listener's, never
+	// the request's Host header, which the client chooses.
 	post, err := d.presigner.PresignPost(r.Context(), s3post.PostInput{
 		Bucket: demoBucket,
 		Key:    "${filename}",
 		Fields: map[string]string{
-			"success_action_redirect": back,
+			"success_action_redirect": d.url,
 			"Content-Type":            "application/octet-stream",
 		},
 		Conditions: []s3post.Condition{

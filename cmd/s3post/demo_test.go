@@ -72,10 +72,16 @@ func get(t *testing.T, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
 	require.NoError(t, err)
+	return resp.StatusCode, readAll(t, resp)
+}
+
+// readAll reads and closes the body of resp.
+func readAll(t *testing.T, resp *http.Response) string {
+	t.Helper()
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
-	return resp.StatusCode, string(body)
+	return string(body)
 }
 
 var (
@@ -141,6 +147,18 @@ func TestDemo(t *testing.T) {
 	status, _ = get(t, page+"nope")
 	assert.Equal(t, http.StatusNotFound, status)
 
+	// The client's Host header does not choose where S3 sends the browser.
+	req, err := http.NewRequest(http.MethodGet, page, nil)
+	require.NoError(t, err)
+	req.Host = "evil.example"
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body = readAll(t, resp)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	m := regexp.MustCompile(`<input type="hidden" name="success_action_redirect" value="([^"]*)">`).FindStringSubmatch(body)
+	require.NotNil(t, m, body)
+	assert.Equal(t, page, html.UnescapeString(m[1]), "the redirect is the listener's page URL")
+
 	if runtime.GOOS == "windows" {
 		return // no os.Interrupt to send
 	}
@@ -155,10 +173,18 @@ func TestDemoErrors(t *testing.T) {
 		t.Parallel()
 		requireFailure(t, runCLI(t, cleanEnv(t), "", "demo", "now"), 2, `demo: unexpected argument "now"`)
 	})
-	t.Run("bad address", func(t *testing.T) {
-		t.Parallel()
-		requireFailure(t, runCLI(t, cleanEnv(t), "", "demo", "-addr", "127.0.0.1:http-alt-nope"), 1, "demo: listen tcp")
-	})
+	for _, tc := range []struct {
+		name, addr, want string
+	}{
+		{"port name", "127.0.0.1:http-alt-nope", `demo: -addr "127.0.0.1:http-alt-nope": the port "http-alt-nope" is not a number from 0 to 65535`},
+		{"port too large", "127.0.0.1:65536", `the port "65536" is not a number`},
+		{"no port", "127.0.0.1", `demo: -addr "127.0.0.1": want HOST:PORT`},
+	} {
+		t.Run("bad address: "+tc.name, func(t *testing.T) {
+			t.Parallel()
+			requireFailure(t, runCLI(t, cleanEnv(t), "", "demo", "-addr", tc.addr), 2, tc.want)
+		})
+	}
 	t.Run("address in use", func(t *testing.T) {
 		t.Parallel()
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -166,4 +192,28 @@ func TestDemoErrors(t *testing.T) {
 		t.Cleanup(func() { ln.Close() })
 		requireFailure(t, runCLI(t, cleanEnv(t), "", "demo", "-addr", ln.Addr().String()), 1, "address already in use")
 	})
+}
+
+func TestDemoWarnsOffLoopback(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		addr net.Addr
+		warn bool
+	}{
+		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, false},
+		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 2), Port: 8080}, false},
+		{&net.TCPAddr{IP: net.IPv6loopback, Port: 8080}, false},
+		{&net.TCPAddr{IP: net.IPv4zero, Port: 8080}, true},
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 8080}, true},
+		{&net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 8080}, true},
+	} {
+		got := notLoopbackWarning(tc.addr)
+		if !tc.warn {
+			assert.Empty(t, got, "%v is loopback", tc.addr)
+			continue
+		}
+		assert.True(t, strings.HasPrefix(got, "s3post: warning: demo: the page listens on "+tc.addr.String()+", which is not a loopback address"), "%v: %q", tc.addr, got)
+		assert.Contains(t, got, "the in-memory S3 endpoint listens on 127.0.0.1 only")
+		assert.NotContains(t, got, "\n", "one line")
+	}
 }

@@ -89,7 +89,9 @@ func credsEnv(t *testing.T, extra ...string) []string {
 	return append(env, extra...)
 }
 
-// result is what a run of s3post printed and its exit status.
+// result is what a run of s3post printed and its exit status. runCLI
+// withholds a text that holds the test secret, so that printing a result in
+// a failure message never shows it.
 type result struct {
 	stdout, stderr string
 	code           int
@@ -111,7 +113,7 @@ func runCLI(t *testing.T, env []string, stdin string, args ...string) result {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	r := result{stdout: stdout.String(), stderr: stderr.String()}
+	r := result{stdout: safeText(t, "stdout", stdout.String()), stderr: safeText(t, "stderr", stderr.String())}
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
@@ -124,19 +126,33 @@ func runCLI(t *testing.T, env []string, stdin string, args ...string) result {
 	return r
 }
 
-// assertClean checks that output holds no secret and no stack trace.
+// assertClean checks that output holds no secret and no stack trace,
+// without ever printing the secret.
 func assertClean(t *testing.T, output string) {
 	t.Helper()
-	assert.NotContains(t, output, testSecret, "s3post printed the secret")
+	output = safeText(t, "output", output)
 	assert.NotContains(t, output, "goroutine ", "s3post printed a stack trace")
 	assert.NotContains(t, output, "panic:", "s3post panicked")
 }
 
+// safeText returns s, or a placeholder if s holds the test secret, in which
+// case the test is marked failed: what names s in the failure message,
+// which never shows the secret.
+func safeText(t *testing.T, what, s string) string {
+	t.Helper()
+	if strings.Contains(s, testSecret) {
+		t.Errorf("s3post printed the secret on %s", what)
+		return "[" + what + " withheld: it holds the test secret]"
+	}
+	return s
+}
+
 // requireFailure checks that s3post failed with code and printed one line
 // on stderr, starting with "s3post: " and holding want, and nothing on
-// stdout.
+// stdout. Its failure messages never show the test secret.
 func requireFailure(t *testing.T, r result, code int, want string) {
 	t.Helper()
+	r.stdout, r.stderr = safeText(t, "stdout", r.stdout), safeText(t, "stderr", r.stderr)
 	require.Equal(t, code, r.code, "%v", r)
 	assert.Empty(t, r.stdout, "stdout")
 	assert.True(t, strings.HasPrefix(r.stderr, "s3post: "), "stderr does not start with \"s3post: \": %q", r.stderr)
