@@ -47,12 +47,13 @@ status=0
 for mod in $(find . -name go.mod -not -path './.git/*' | sort); do
   dir=$(dirname "$mod")
   step "module $dir: go vet, staticcheck, go test -race"
+  # An && chain, not set -e: bash ignores set -e in a subshell tested by ||.
   (
-    cd "$dir"
-    go vet ./...
-    staticcheck ./...
-    go test -race -count=1 ./...
-    go test -run='^$' -bench=. -benchtime=1x ./... >/dev/null
-  ) || status=1
+    cd "$dir" &&
+      go vet ./... &&
+      staticcheck ./... &&
+      go test -race -count=1 ./... &&
+      go test -run='^$' -bench=. -benchtime=1x ./... >/dev/null
+  ) || { echo "FAILED: module $dir"; status=1; }
 done
 exit $status
