@@ -165,11 +165,11 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 	if err != nil {
 		return nil, err
 	}
-	creds, err := p.Credentials.Retrieve(ctx)
+	expires := t.Add(lifetime)
+	creds, err := p.retrieveCredentials(ctx, expires)
 	if err != nil {
 		return nil, fmt.Errorf("s3post: retrieving credentials: %w", err)
 	}
-	expires := t.Add(lifetime)
 	if err := checkCredentials(creds, t, expires); err != nil {
 		return nil, err
 	}
@@ -193,6 +193,16 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 	fields["policy"] = policy
 	fields["x-amz-signature"] = signPolicy(key, policy)
 	return &PresignedPost{URL: url, Fields: fields, Expires: expires}, nil
+}
+
+// retrieveCredentials asks the provider for credentials that outlive the
+// form, when the provider can refresh early (a [CredentialsLifetimeProvider]
+// such as [CredentialsCache]), so that no form dies early with ExpiredToken.
+func (p *Presigner) retrieveCredentials(ctx context.Context, until time.Time) (Credentials, error) {
+	if lp, ok := p.Credentials.(CredentialsLifetimeProvider); ok {
+		return lp.RetrieveValidUntil(ctx, until)
+	}
+	return p.Credentials.Retrieve(ctx)
 }
 
 // checkCredentials makes sure the credentials can sign a form that lives

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -491,4 +492,33 @@ func TestPolicyGolden(t *testing.T) {
 			assert.Equal(t, string(want), string(got))
 		})
 	}
+}
+
+// TestPresignPostRefreshesCredentialsForLongForms checks that a form is
+// signed with credentials that outlive it: a cache whose credentials expire
+// before the form does is refreshed early, not refused.
+func TestPresignPostRefreshesCredentialsForLongForms(t *testing.T) {
+	t.Parallel()
+	now := testNow
+	fetches := 0
+	source := CredentialsProviderFunc(func(context.Context) (Credentials, error) {
+		fetches++
+		return Credentials{AccessKeyID: fmt.Sprintf("AK%d", fetches), SecretAccessKey: "s", Expires: now.Add(90 * time.Minute)}, nil
+	})
+	p := testPresigner()
+	p.Now = func() time.Time { return now }
+	p.Credentials = NewCredentialsCache(source, CredentialsCacheOptions{Now: func() time.Time { return now }})
+
+	post, err := p.PresignPost(context.Background(), PostInput{Bucket: "example-bucket", Key: "k"})
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(post.Fields["x-amz-credential"], "AK1/"))
+
+	now = now.Add(40 * time.Minute) // the cached keys expire 50 minutes from now, before a one-hour form
+	post, err = p.PresignPost(context.Background(), PostInput{Bucket: "example-bucket", Key: "k"})
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(post.Fields["x-amz-credential"], "AK2/"), "refreshed early: %s", post.Fields["x-amz-credential"])
+	assert.Equal(t, 2, fetches)
+
+	_, err = p.PresignPost(context.Background(), PostInput{Bucket: "example-bucket", Key: "k", Expires: 3 * time.Hour})
+	assert.ErrorIs(t, err, ErrCredentialsExpired, "no source can outlive a three-hour form")
 }
