@@ -49,20 +49,10 @@ type startsWithCondition struct{ field, prefix string }
 
 type lengthRangeCondition struct{ min, max int64 }
 
-func (c eqCondition) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendJSONString(b, c.field)
-	b = append(b, ": "...)
-	b = appendJSONString(b, c.value)
-	return append(b, '}')
-}
+func (c eqCondition) appendJSON(b []byte) []byte { return appendEq(b, c.field, c.value) }
 
 func (c startsWithCondition) appendJSON(b []byte) []byte {
-	b = append(b, `["starts-with", "$`...)
-	b = appendJSONStringBody(b, c.field)
-	b = append(b, `", `...)
-	b = appendJSONString(b, c.prefix)
-	return append(b, ']')
+	return appendStartsWith(b, c.field, c.prefix)
 }
 
 func (c lengthRangeCondition) appendJSON(b []byte) []byte {
@@ -71,6 +61,24 @@ func (c lengthRangeCondition) appendJSON(b []byte) []byte {
 	b = append(b, ", "...)
 	b = strconv.AppendInt(b, c.max, 10)
 	return append(b, ']')
+}
+
+// appendEq appends the exact-match condition {"field": "value"}.
+func appendEq(b []byte, field, value string) []byte {
+	b = append(b, `{"`...)
+	b = appendJSONStringBody(b, field)
+	b = append(b, `": "`...)
+	b = appendJSONStringBody(b, value)
+	return append(b, `"}`...)
+}
+
+// appendStartsWith appends the prefix condition ["starts-with", "$field", "prefix"].
+func appendStartsWith(b []byte, field, prefix string) []byte {
+	b = append(b, `["starts-with", "$`...)
+	b = appendJSONStringBody(b, field)
+	b = append(b, `", "`...)
+	b = appendJSONStringBody(b, prefix)
+	return append(b, `"]`...)
 }
 
 // MarshalJSON returns the condition as it appears in a policy.

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync/atomic"
 )
 
 // AddressingStyle chooses where the bucket name goes in the form's URL.
@@ -71,23 +72,34 @@ func regionPartition(region string) (partition, error) {
 // awsRegionShape reports whether region looks like an AWS region:
 // lowercase words joined by '-', ending in a number, as in "us-gov-west-1".
 func awsRegionShape(region string) bool {
-	parts := strings.Split(region, "-")
-	if len(parts) < 3 {
-		return false
+	words, number, ok := cutLast(region, '-')
+	if !ok || number == "" || !strings.Contains(words, "-") {
+		return false // fewer than two words and a number
 	}
-	for i, p := range parts {
-		if p == "" {
+	for i := 0; i < len(number); i++ {
+		if c := number[i]; !(c >= '0' && c <= '9') {
 			return false
 		}
-		for j := 0; j < len(p); j++ {
-			c := p[j]
-			last := i == len(parts)-1
-			if last && !(c >= '0' && c <= '9') || !last && !(c >= 'a' && c <= 'z') {
+	}
+	for word := range strings.SplitSeq(words, "-") {
+		if word == "" {
+			return false
+		}
+		for i := 0; i < len(word); i++ {
+			if c := word[i]; !(c >= 'a' && c <= 'z') {
 				return false
 			}
 		}
 	}
 	return true
+}
+
+// cutLast slices s around the last sep, as strings.Cut does around the first.
+func cutLast(s string, sep byte) (before, after string, found bool) {
+	if i := strings.LastIndexByte(s, sep); i >= 0 {
+		return s[:i], s[i+1:], true
+	}
+	return s, "", false
 }
 
 // checkRegionLabel validates a region for a custom endpoint, where any name
@@ -106,8 +118,45 @@ func checkRegionLabel(region string) error {
 	return nil
 }
 
+// urlCache remembers the most recent URL that a Presigner built, with what
+// it was built from, so that a Presigner posting to the same bucket does not
+// rebuild it on every form. It is safe for concurrent use and never blocks.
+type urlCache struct {
+	last atomic.Pointer[urlEntry]
+}
+
+type urlEntry struct {
+	from urlInputs
+	url  string
+}
+
+// urlInputs is everything that a form's URL depends on.
+type urlInputs struct {
+	region, endpoint, bucket             string
+	style                                AddressingStyle
+	useAccelerate, useDualStack, useFIPS bool
+}
+
 // postURL returns the URL that the form is posted to.
 func (p *Presigner) postURL(bucket string) (string, error) {
+	from := urlInputs{
+		region: p.Region, endpoint: p.Endpoint, bucket: bucket, style: p.AddressingStyle,
+		useAccelerate: p.UseAccelerate, useDualStack: p.UseDualStack, useFIPS: p.UseFIPS,
+	}
+	if e := p.urls.last.Load(); e != nil && e.from == from {
+		return e.url, nil
+	}
+	url, err := p.buildURL(bucket)
+	if err != nil {
+		return "", err
+	}
+	p.urls.last.Store(&urlEntry{from: from, url: url})
+	return url, nil
+}
+
+// buildURL returns the URL that the form is posted to, from the Presigner's
+// settings.
+func (p *Presigner) buildURL(bucket string) (string, error) {
 	if p.AddressingStyle < AddressingAuto || p.AddressingStyle > AddressingVirtual {
 		return "", inputError(ErrInvalidEndpoint, "Presigner.AddressingStyle",
 			fmt.Sprintf("unknown %v: use AddressingAuto, AddressingPath or AddressingVirtual", p.AddressingStyle))

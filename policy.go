@@ -19,66 +19,77 @@ const expirationFormat = "2006-01-02T15:04:05Z"
 // an exact-match condition; callers may neither set them nor constrain them.
 var signerFields = [...]string{"x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-security-token"}
 
-// fieldCondition returns the condition that the policy gets for a form field
-// that the caller did not constrain: an exact match, or, when the value holds
-// ${filename}, a prefix match on the text before it, since S3 substitutes the
-// variable before it checks the policy and an exact match could never pass.
-func fieldCondition(name, value string) Condition {
+// appendFieldCondition appends the condition that the policy gets for a form
+// field that the caller did not constrain: an exact match, or, when the value
+// holds ${filename}, a prefix match on the text before it, since S3
+// substitutes the variable before it checks the policy and an exact match
+// could never pass.
+func appendFieldCondition(b []byte, name, value string) []byte {
 	if prefix, _, templated := strings.Cut(value, filenameVariable); templated {
-		return StartsWith(name, prefix)
+		return appendStartsWith(b, name, prefix)
 	}
-	return Eq(name, value)
+	return appendEq(b, name, value)
 }
 
-// policyConditions lists the policy's conditions in their fixed order: the
-// caller's, exact matches for the caller's fields that no condition
-// covers (sorted by name), the bucket, the key unless the caller constrained
-// it, and the signer's fields. The order depends only on the input, so the
-// same input and clock give the same policy bytes.
-func policyConditions(in *checkedInput, scope, amzDate, sessionToken string) []Condition {
-	conds := make([]Condition, 0, len(in.conditions)+len(in.fields)+6)
-	conds = append(conds, in.conditions...)
-	for _, f := range in.fields {
-		if !in.constrained[f.lower] {
-			conds = append(conds, fieldCondition(f.name, f.value))
-		}
-	}
-	conds = append(conds, Eq("bucket", in.bucket))
-	if !in.constrained["key"] {
-		conds = append(conds, fieldCondition("key", in.key))
-	}
-	conds = append(conds,
-		Eq("x-amz-algorithm", Algorithm),
-		Eq("x-amz-credential", scope),
-		Eq("x-amz-date", amzDate),
-	)
-	if sessionToken != "" {
-		conds = append(conds, Eq("x-amz-security-token", sessionToken))
-	}
-	return conds
+// encodePolicy appends the policy document and then its base64 to buf[:0],
+// and returns the grown buffer and the base64 in it: the bytes that are
+// signed and sent as the policy field.
+func encodePolicy(buf []byte, expiration time.Time, in *checkedInput, amzDate string, signer *signerConditions) (grown, policyBase64 []byte) {
+	doc := appendPolicy(buf[:0], expiration, in, amzDate, signer)
+	grown = base64.StdEncoding.AppendEncode(doc, doc)
+	return grown, grown[len(doc):]
 }
 
-// encodePolicy returns the policy document as JSON, laid out as Python's
+// appendPolicy appends the policy document as JSON, laid out as Python's
 // json.dumps lays it out (", " and ": " separators, non-ASCII escaped), so a
 // policy that boto3 would also write has the very same bytes.
-func encodePolicy(expiration time.Time, conds []Condition) []byte {
-	b := make([]byte, 0, 256+64*len(conds))
+//
+// The conditions come in a fixed order: the caller's, exact matches for the
+// caller's fields that no condition covers (sorted by name), the bucket, the
+// key unless the caller constrained it, and the signer's fields. The order
+// depends only on the input, so the same input and clock give the same
+// policy bytes.
+func appendPolicy(b []byte, expiration time.Time, in *checkedInput, amzDate string, signer *signerConditions) []byte {
 	b = append(b, `{"expiration": "`...)
-	b = expiration.UTC().AppendFormat(b, expirationFormat)
+	b = appendISO8601(b, expiration, true)
 	b = append(b, `", "conditions": [`...)
-	for i, c := range conds {
-		if i > 0 {
-			b = append(b, ", "...)
-		}
-		b = c.appendJSON(b)
+	// The bucket's condition is always there: those before it are followed
+	// by a separator, and those after it preceded by one.
+	for _, c := range in.conditions {
+		b = append(c.appendJSON(b), ", "...)
 	}
+	for _, f := range in.fields {
+		if !f.constrained {
+			b = append(appendFieldCondition(b, f.name, f.value), ", "...)
+		}
+	}
+	b = appendEq(b, "bucket", in.bucket)
+	if !in.keyConstrained {
+		b = appendFieldCondition(append(b, ", "...), "key", in.key)
+	}
+	b = append(append(b, ", "...), signer.credential...)
+	b = appendEq(append(b, ", "...), "x-amz-date", amzDate)
+	b = append(b, signer.securityToken...)
 	return append(b, "]}"...)
 }
 
-// encodeBase64 returns the standard, padded base64 of the policy: the string
-// that is signed and sent as the policy field.
-func encodeBase64(policy []byte) string {
-	return base64.StdEncoding.EncodeToString(policy)
+// signerConditions holds the JSON of the policy's conditions on the fields
+// that the signer adds, but for x-amz-date. They depend only on the
+// credentials, the date and the region, so a policySigner encodes them once.
+type signerConditions struct {
+	// credential is the algorithm's and the credential scope's conditions.
+	credential []byte
+	// securityToken is ", " and the session token's condition, or empty.
+	securityToken []byte
+}
+
+func newSignerConditions(scope, sessionToken string) *signerConditions {
+	c := &signerConditions{credential: appendEq(nil, "x-amz-algorithm", Algorithm)}
+	c.credential = appendEq(append(c.credential, ", "...), "x-amz-credential", scope)
+	if sessionToken != "" {
+		c.securityToken = appendEq([]byte(", "), "x-amz-security-token", sessionToken)
+	}
+	return c
 }
 
 // appendJSONString appends s as a quoted JSON string.
@@ -95,15 +106,22 @@ const hexDigits = "0123456789abcdef"
 // escaped (\n, \u00e9, surrogate pairs above the BMP), so user data can
 // never end the string early, and invalid UTF-8 becomes U+FFFD.
 func appendJSONStringBody(b []byte, s string) []byte {
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c < 0x7f && c != '"' && c != '\\' {
-			i++
-			continue
+	if jsonSafePrefix(s) == len(s) { // the usual case: nothing to escape
+		return append(b, s...)
+	}
+	return appendEscaped(b, s)
+}
+
+// appendEscaped is appendJSONStringBody for a string that needs escaping.
+func appendEscaped(b []byte, s string) []byte {
+	for {
+		n := jsonSafePrefix(s)
+		b = append(b, s[:n]...)
+		if n == len(s) {
+			return b
 		}
-		b = append(b, s[start:i]...)
-		if c < utf8.RuneSelf {
+		s = s[n:]
+		if c := s[0]; c < utf8.RuneSelf {
 			switch c {
 			case '"', '\\':
 				b = append(b, '\\', c)
@@ -120,22 +138,41 @@ func appendJSONStringBody(b []byte, s string) []byte {
 			default:
 				b = appendUnicodeEscape(b, rune(c))
 			}
-			i++
-		} else {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r >= 0x10000 {
-				r1, r2 := utf16.EncodeRune(r)
-				b = appendUnicodeEscape(b, r1)
-				b = appendUnicodeEscape(b, r2)
-			} else {
-				b = appendUnicodeEscape(b, r)
-			}
-			i += size
+			s = s[1:]
+			continue
 		}
-		start = i
+		r, size := utf8.DecodeRuneInString(s)
+		if r >= 0x10000 {
+			r1, r2 := utf16.EncodeRune(r)
+			b = appendUnicodeEscape(b, r1)
+			b = appendUnicodeEscape(b, r2)
+		} else {
+			b = appendUnicodeEscape(b, r)
+		}
+		s = s[size:]
 	}
-	return append(b, s[start:]...)
 }
+
+// jsonSafePrefix returns the length of the longest prefix of s that JSON
+// strings hold as it is.
+func jsonSafePrefix(s string) int {
+	for i := 0; i < len(s); i++ {
+		if !jsonSafe[s[i]] {
+			return i
+		}
+	}
+	return len(s)
+}
+
+// jsonSafe reports the bytes that appendJSONStringBody writes as they are:
+// printable ASCII other than '"' and '\'. (A table is faster to consult
+// than the comparisons.)
+var jsonSafe = func() (safe [256]bool) {
+	for c := ' '; c <= '~'; c++ {
+		safe[c] = c != '"' && c != '\\'
+	}
+	return safe
+}()
 
 func appendUnicodeEscape(b []byte, r rune) []byte {
 	return append(b, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])

@@ -43,7 +43,6 @@ package s3post
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -54,8 +53,8 @@ const DefaultExpiry = time.Hour
 //
 // Its fields are configuration, read on every call and never modified. A
 // Presigner is safe for concurrent use by multiple goroutines, provided its
-// fields are not changed meanwhile. It keeps a cache of the derived signing
-// key, so it must not be copied after first use.
+// fields are not changed meanwhile. It caches the derived signing key and
+// the URL of the last form, so it must not be copied after first use.
 type Presigner struct {
 	// Credentials supply the keys that sign the form. Required.
 	Credentials CredentialsProvider
@@ -91,6 +90,7 @@ type Presigner struct {
 	Now func() time.Time
 
 	keys signingKeyCache
+	urls urlCache
 }
 
 // PostInput describes the upload form to sign. PresignPost does not modify
@@ -174,24 +174,29 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 		return nil, err
 	}
 
-	scope := credentialScope(creds.AccessKeyID, t, p.Region)
-	amzDate := t.Format(amzDateFormat)
-	policy := encodeBase64(encodePolicy(expires, policyConditions(ci, scope, amzDate, creds.SessionToken)))
-	key := p.keys.get(creds, t.Format(dateFormat), p.Region)
+	var stamp [len(amzDateFormat)]byte
+	amzDate := string(appendISO8601(stamp[:0], t, false))
+	signer := p.keys.signer(creds, amzDate[:len(dateFormat)], p.Region)
+	// The policy is written into pooled scratch space, signed there, and
+	// copied out as the policy field.
+	scratch := signer.scratch()
+	defer signer.release(scratch)
+	var policy []byte
+	scratch.buf, policy = encodePolicy(scratch.buf, expires, &ci, amzDate, signer.conditions)
 
-	fields := make(map[string]string, len(ci.fields)+8)
+	fields := make(map[string]string, len(ci.fields)+7)
 	for _, f := range ci.fields {
 		fields[f.name] = f.value
 	}
 	fields["key"] = in.Key
 	fields["x-amz-algorithm"] = Algorithm
-	fields["x-amz-credential"] = scope
+	fields["x-amz-credential"] = signer.scope
 	fields["x-amz-date"] = amzDate
 	if creds.SessionToken != "" {
 		fields["x-amz-security-token"] = creds.SessionToken
 	}
-	fields["policy"] = policy
-	fields["x-amz-signature"] = signPolicy(key, policy)
+	fields["policy"] = string(policy)
+	fields["x-amz-signature"] = scratch.sign(policy)
 	return &PresignedPost{URL: url, Fields: fields, Expires: expires}, nil
 }
 
@@ -205,13 +210,25 @@ func (p *Presigner) retrieveCredentials(ctx context.Context, until time.Time) (C
 	return p.Credentials.Retrieve(ctx)
 }
 
+// breaksScope reports whether an access key ID holds a '/' or white space,
+// which would break the credential scope.
+func breaksScope(accessKeyID string) bool {
+	for i := 0; i < len(accessKeyID); i++ {
+		switch accessKeyID[i] {
+		case '/', ' ', '\t', '\r', '\n':
+			return true
+		}
+	}
+	return false
+}
+
 // checkCredentials makes sure the credentials can sign a form that lives
 // until expires.
 func checkCredentials(c Credentials, now, expires time.Time) error {
 	switch {
 	case c.AccessKeyID == "" || c.SecretAccessKey == "":
 		return inputError(ErrMissingCredentials, "Presigner.Credentials", "the provider returned an empty access key ID or secret")
-	case strings.ContainsAny(c.AccessKeyID, "/ \t\r\n"):
+	case breaksScope(c.AccessKeyID):
 		return inputError(ErrMissingCredentials, "Presigner.Credentials", "the access key ID contains '/' or white space, which would break the credential scope")
 	case c.Expired(now):
 		return inputError(ErrCredentialsExpired, "Presigner.Credentials",

@@ -4,6 +4,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -40,37 +42,127 @@ func hmacSHA256(key []byte, data string) []byte {
 	return m.Sum(nil)
 }
 
+// appendISO8601 appends t, in UTC and whole seconds, in one of the two ISO
+// 8601 layouts of SigV4 POST forms: the basic "20060102T150405Z" of
+// x-amz-date, or the extended "2006-01-02T15:04:05Z" of the policy's
+// expiration. It writes the digits itself, several times faster than
+// time.Format, and leaves years that four digits cannot hold to it.
+func appendISO8601(b []byte, t time.Time, extended bool) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		if extended {
+			return t.AppendFormat(b, expirationFormat)
+		}
+		return t.AppendFormat(b, amzDateFormat)
+	}
+	hour, minute, second := t.Clock()
+	b = append(b, digit(year/1000), digit(year/100), digit(year/10), digit(year))
+	if extended {
+		b = append(b, '-', digit(int(month)/10), digit(int(month)), '-', digit(day/10), digit(day),
+			'T', digit(hour/10), digit(hour), ':', digit(minute/10), digit(minute), ':', digit(second/10), digit(second), 'Z')
+	} else {
+		b = append(b, digit(int(month)/10), digit(int(month)), digit(day/10), digit(day),
+			'T', digit(hour/10), digit(hour), digit(minute/10), digit(minute), digit(second/10), digit(second), 'Z')
+	}
+	return b
+}
+
+// digit returns the last decimal digit of n >= 0.
+func digit(n int) byte { return byte('0' + n%10) }
+
 // credentialScope returns "AKID/YYYYMMDD/region/s3/aws4_request", the value
 // of the x-amz-credential form field.
 func credentialScope(accessKeyID string, t time.Time, region string) string {
-	return accessKeyID + "/" + t.Format(dateFormat) + "/" + region + "/" + service + "/" + scopeTerminal
+	return scopeOf(accessKeyID, t.Format(dateFormat), region)
 }
 
-// signingKeyCache remembers the most recently derived signing key, so that
-// the four-HMAC derivation runs once a day per credentials and region rather
-// than on every form. It is safe for concurrent use and never blocks: a miss
+func scopeOf(accessKeyID, date, region string) string {
+	return accessKeyID + "/" + date + "/" + region + "/" + service + "/" + scopeTerminal
+}
+
+// signingKeyCache remembers the signer of the most recent credentials, date
+// and region, so that the four-HMAC key derivation, and the encoding of what
+// depends only on them, run once a day per credentials and region rather than
+// on every form. It is safe for concurrent use and never blocks: a miss
 // derives the key and publishes it with an atomic store.
 type signingKeyCache struct {
-	last atomic.Pointer[signingKeyEntry]
+	last atomic.Pointer[policySigner]
 }
 
-type signingKeyEntry struct {
-	accessKeyID, secret, date, region string
-	key                               []byte
+// policySigner signs policies for one set of credentials, date and region.
+type policySigner struct {
+	accessKeyID, secret, sessionToken, date, region string
+
+	key        []byte            // the SigV4 signing key
+	scope      string            // the x-amz-credential value
+	conditions *signerConditions // the policy's conditions on the signer's fields
+
+	// scratches holds *signingScratch values keyed with key.
+	scratches sync.Pool
 }
 
+// signingScratch is what signing one policy needs: an HMAC keyed with the
+// signing key, room for its sum, and a buffer for the policy. Signers keep
+// them in a pool, so that signing neither rehashes the key nor allocates.
+type signingScratch struct {
+	mac hash.Hash
+	sum [sha256.Size]byte
+	buf []byte
+}
+
+// maxPooledBuffer is the largest policy buffer that goes back to the pool;
+// a larger one, for a rare huge policy, is left to the garbage collector.
+const maxPooledBuffer = 64 << 10
+
+// get returns the signing key for the credentials, date (YYYYMMDD) and
+// region.
 func (c *signingKeyCache) get(creds Credentials, date, region string) []byte {
-	if e := c.last.Load(); e != nil && e.date == date && e.region == region &&
-		e.accessKeyID == creds.AccessKeyID && e.secret == creds.SecretAccessKey {
-		return e.key
+	return c.signer(creds, date, region).key
+}
+
+// signer returns the policy signer for the credentials, date (YYYYMMDD) and
+// region, from the cache when it has them.
+func (c *signingKeyCache) signer(creds Credentials, date, region string) *policySigner {
+	if s := c.last.Load(); s != nil && s.date == date && s.region == region &&
+		s.accessKeyID == creds.AccessKeyID && s.secret == creds.SecretAccessKey && s.sessionToken == creds.SessionToken {
+		return s
 	}
-	e := &signingKeyEntry{
-		accessKeyID: creds.AccessKeyID,
-		secret:      creds.SecretAccessKey,
-		date:        date,
-		region:      region,
-		key:         deriveSigningKey(creds.SecretAccessKey, date, region),
+	key := deriveSigningKey(creds.SecretAccessKey, date, region)
+	scope := scopeOf(creds.AccessKeyID, date, region)
+	s := &policySigner{
+		accessKeyID:  creds.AccessKeyID,
+		secret:       creds.SecretAccessKey,
+		sessionToken: creds.SessionToken,
+		date:         date,
+		region:       region,
+		key:          key,
+		scope:        scope,
+		conditions:   newSignerConditions(scope, creds.SessionToken),
 	}
-	c.last.Store(e)
-	return e.key
+	s.scratches.New = func() any { return &signingScratch{mac: hmac.New(sha256.New, key)} }
+	c.last.Store(s)
+	return s
+}
+
+// scratch returns scratch space for signing one policy; give it back with
+// release when done with its buffer.
+func (s *policySigner) scratch() *signingScratch {
+	return s.scratches.Get().(*signingScratch)
+}
+
+func (s *policySigner) release(sc *signingScratch) {
+	if cap(sc.buf) <= maxPooledBuffer {
+		s.scratches.Put(sc)
+	}
+}
+
+// sign returns the lowercase hex HMAC-SHA256 of the base64 policy under the
+// signing key, as signPolicy does.
+func (sc *signingScratch) sign(policyBase64 []byte) string {
+	sc.mac.Reset()
+	sc.mac.Write(policyBase64)
+	var signature [2 * sha256.Size]byte
+	hex.Encode(signature[:], sc.mac.Sum(sc.sum[:0]))
+	return string(signature[:])
 }

@@ -77,3 +77,61 @@ func TestSigningKeyCacheConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestAppendISO8601 checks the hand-written timestamps against time.Format.
+func TestAppendISO8601(t *testing.T) {
+	t.Parallel()
+	times := []time.Time{
+		time.Date(2026, 11, 25, 14, 30, 15, 999_999_999, time.UTC),
+		time.Date(2026, 3, 1, 23, 59, 59, 0, time.FixedZone("CET", 3600)),
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(999, 12, 31, 9, 5, 7, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 6, 15, 12, 0, 0, 0, time.UTC),
+		{},
+	}
+	for i := 0; i < 1000; i++ {
+		times = append(times, time.Unix(int64(i)*7919*86413, 0))
+	}
+	for _, tm := range times {
+		assert.Equal(t, tm.UTC().Format(amzDateFormat), string(appendISO8601(nil, tm, false)))
+		assert.Equal(t, tm.UTC().Format(expirationFormat), string(appendISO8601([]byte{}, tm, true)))
+	}
+}
+
+// TestPolicySignerSign checks that the pooled, pre-keyed HMACs sign as
+// signPolicy does, from many goroutines at once, and that each credentials
+// (session token included), day and region get their own signer.
+func TestPolicySignerSign(t *testing.T) {
+	t.Parallel()
+	var c signingKeyCache
+	creds := Credentials{AccessKeyID: "AK", SecretAccessKey: "secret", SessionToken: "token-1"}
+	s := c.signer(creds, "20261125", "eu-west-1")
+	assert.Same(t, s, c.signer(creds, "20261125", "eu-west-1"), "a hit returns the cached signer")
+	assert.Equal(t, "AK/20261125/eu-west-1/s3/aws4_request", s.scope)
+	assert.Equal(t, `{"x-amz-algorithm": "AWS4-HMAC-SHA256"}, {"x-amz-credential": "AK/20261125/eu-west-1/s3/aws4_request"}`, string(s.conditions.credential))
+	assert.Equal(t, `, {"x-amz-security-token": "token-1"}`, string(s.conditions.securityToken))
+
+	rotated := creds
+	rotated.SessionToken = "token-2"
+	assert.Equal(t, `, {"x-amz-security-token": "token-2"}`, string(c.signer(rotated, "20261125", "eu-west-1").conditions.securityToken),
+		"a new session token gets its own signer")
+
+	key := deriveSigningKey("secret", "20261125", "eu-west-1")
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				policy := base64.StdEncoding.EncodeToString([]byte(fmt.Sprint("policy ", g, " ", i)))
+				sc := s.scratch()
+				got := sc.sign([]byte(policy))
+				s.release(sc)
+				assert.Equal(t, signPolicy(key, policy), got)
+			}
+		}()
+	}
+	wg.Wait()
+}

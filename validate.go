@@ -2,8 +2,9 @@ package s3post
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -18,45 +19,47 @@ const (
 )
 
 // checkedInput is a PostInput that passed validation, with the fields in a
-// fixed order and the set of field names that some condition constrains.
+// fixed order and marks on those that some caller condition constrains.
 type checkedInput struct {
 	bucket, key string
-	fields      []formField // sorted by lower-case name
+	fields      []formField // sorted by name, ignoring case
 	conditions  []Condition
-	// constrained holds the lower-case names of the fields that some caller
-	// condition mentions ("key" and "bucket" included).
-	constrained map[string]bool
+	// keyConstrained reports whether a caller condition is on "key".
+	keyConstrained bool
 }
 
-type formField struct{ name, lower, value string }
+type formField struct {
+	name, value string
+	// constrained reports whether a caller condition is on this field.
+	constrained bool
+}
 
 // checkInput validates everything about the input that does not depend on
 // the Presigner, and returns it in the shape the policy builder needs.
-func checkInput(in *PostInput) (*checkedInput, error) {
+func checkInput(in *PostInput) (checkedInput, error) {
 	if err := checkBucketName(in.Bucket); err != nil {
-		return nil, err
+		return checkedInput{}, err
 	}
 	if err := checkKey(in.Key); err != nil {
-		return nil, err
+		return checkedInput{}, err
 	}
 	fields, err := checkFields(in.Fields)
 	if err != nil {
-		return nil, err
+		return checkedInput{}, err
 	}
 	for i, c := range in.Conditions {
 		if err := checkCondition(c); err != nil {
-			return nil, inputError(ErrInvalidCondition, fmt.Sprintf("Conditions[%d]", i), err.Error())
+			return checkedInput{}, inputError(ErrInvalidCondition, fmt.Sprintf("Conditions[%d]", i), err.Error())
 		}
 	}
-	ci := &checkedInput{
-		bucket:      in.Bucket,
-		key:         in.Key,
-		fields:      fields,
-		conditions:  in.Conditions,
-		constrained: make(map[string]bool, len(in.Conditions)),
+	ci := checkedInput{
+		bucket:     in.Bucket,
+		key:        in.Key,
+		fields:     fields,
+		conditions: in.Conditions,
 	}
 	if err := ci.checkSatisfiable(); err != nil {
-		return nil, err
+		return checkedInput{}, err
 	}
 	return ci, nil
 }
@@ -95,10 +98,12 @@ func dnsCompatibleBucket(b string) bool {
 	if len(b) < 3 || len(b) > 63 {
 		return false
 	}
-	if _, err := netip.ParseAddr(b); err == nil {
-		return false
+	if strings.Trim(b, "0123456789.") == "" { // only an IPv4 address has no other character
+		if _, err := netip.ParseAddr(b); err == nil {
+			return false
+		}
 	}
-	for _, label := range strings.Split(b, ".") {
+	for label := range strings.SplitSeq(b, ".") {
 		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
 			return false
 		}
@@ -128,53 +133,90 @@ func checkKey(k string) error {
 	return nil
 }
 
-// reservedFields maps the lower-case names of fields that callers may not set
-// in PostInput.Fields to the reason why.
-var reservedFields = map[string]string{
-	"key":                  "set the key with PostInput.Key",
-	"bucket":               "set the bucket with PostInput.Bucket; it is not a form field",
-	"file":                 "the browser sends the file itself as the last form part",
-	"policy":               "the signer sets it",
-	"x-amz-signature":      "the signer sets it",
-	"x-amz-algorithm":      "the signer sets it",
-	"x-amz-credential":     "the signer sets it",
-	"x-amz-date":           "the signer sets it",
-	"x-amz-security-token": "the signer sets it from the credentials' session token",
-	"signature":            "it belongs to SigV2 forms, which s3post does not make",
-	"awsaccesskeyid":       "it belongs to SigV2 forms, which s3post does not make",
+// reservedField returns why a caller may not set a field in
+// PostInput.Fields, if it is one of those reserved (compared ignoring case).
+func reservedField(name string) (why string, reserved bool) {
+	var buf [len("x-amz-security-token")]byte // the longest reserved name
+	if len(name) > len(buf) {
+		return "", false
+	}
+	lower := buf[:len(name)]
+	for i := range lower {
+		lower[i] = lowerASCII(name[i])
+	}
+	switch string(lower) {
+	case "key":
+		return "set the key with PostInput.Key", true
+	case "bucket":
+		return "set the bucket with PostInput.Bucket; it is not a form field", true
+	case "file":
+		return "the browser sends the file itself as the last form part", true
+	case "policy", "x-amz-signature", "x-amz-algorithm", "x-amz-credential", "x-amz-date":
+		return "the signer sets it", true
+	case "x-amz-security-token":
+		return "the signer sets it from the credentials' session token", true
+	case "signature", "awsaccesskeyid":
+		return "it belongs to SigV2 forms, which s3post does not make", true
+	}
+	return "", false
 }
 
 // checkFields validates the caller's form fields and returns them sorted by
-// lower-case name, so that the policy does not depend on map order.
+// name ignoring case, so that the policy does not depend on map order.
 func checkFields(fields map[string]string) ([]formField, error) {
+	if len(fields) == 0 {
+		return nil, nil
+	}
 	out := make([]formField, 0, len(fields))
 	for name, value := range fields {
-		input := fmt.Sprintf("Fields[%q]", name)
 		if err := checkFieldName(name); err != nil {
-			return nil, inputError(ErrInvalidField, input, err.Error())
+			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", name), err.Error())
 		}
-		lower := strings.ToLower(name)
-		if why, ok := reservedFields[lower]; ok {
-			return nil, inputError(ErrInvalidField, input, "reserved field: "+why)
+		if why, reserved := reservedField(name); reserved {
+			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", name), "reserved field: "+why)
 		}
 		if !utf8.ValidString(value) {
-			return nil, inputError(ErrInvalidField, input, "the value is not valid UTF-8")
+			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", name), "the value is not valid UTF-8")
 		}
-		out = append(out, formField{name: name, lower: lower, value: value})
+		out = append(out, formField{name: name, value: value})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].lower != out[j].lower {
-			return out[i].lower < out[j].lower
+	slices.SortFunc(out, func(a, b formField) int {
+		if c := compareFold(a.name, b.name); c != 0 {
+			return c
 		}
-		return out[i].name < out[j].name
+		return strings.Compare(a.name, b.name)
 	})
 	for i := 1; i < len(out); i++ {
-		if out[i].lower == out[i-1].lower {
+		if equalFold(out[i].name, out[i-1].name) {
 			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", out[i].name),
 				fmt.Sprintf("duplicates Fields[%q]: S3 field names are case-insensitive, keep one", out[i-1].name))
 		}
 	}
 	return out, nil
+}
+
+// compareFold compares two field names as their lower-case forms compare.
+// Field names are ASCII (see checkFieldName), so folding ASCII letters is
+// all that S3's case-insensitive comparison needs.
+func compareFold(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if ca, cb := lowerASCII(a[i]), lowerASCII(b[i]); ca != cb {
+			return int(ca) - int(cb)
+		}
+	}
+	return len(a) - len(b)
+}
+
+// equalFold reports whether two field names are equal ignoring case.
+func equalFold(a, b string) bool {
+	return len(a) == len(b) && compareFold(a, b) == 0
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + ('a' - 'A')
+	}
+	return c
 }
 
 // checkFieldName accepts the HTTP token characters that form field names and
@@ -188,12 +230,21 @@ func checkFieldName(name string) error {
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
-		if !isAlnum(c) && !strings.ContainsRune("!#$%&'*+-.^_`|~", rune(c)) {
+		if !tokenChars[c] {
 			return fmt.Errorf("the field name contains %q; use letters, digits, '-' and '_'", string(rune(c)))
 		}
 	}
 	return nil
 }
+
+// tokenChars holds the bytes that HTTP tokens (RFC 9110) are made of: the
+// letters, the digits and !#$%&'*+-.^_`|~.
+var tokenChars = func() (token [256]bool) {
+	for c := 0; c < len(token); c++ {
+		token[c] = isAlnum(byte(c)) || strings.IndexByte("!#$%&'*+-.^_`|~", byte(c)) >= 0
+	}
+	return token
+}()
 
 // checkCondition validates one caller condition on its own.
 func checkCondition(c Condition) error {
@@ -217,15 +268,15 @@ func checkCondition(c Condition) error {
 	if err := checkFieldName(field); err != nil {
 		return err
 	}
-	lower := strings.ToLower(field)
 	for _, f := range signerFields {
-		if lower == f {
+		if equalFold(field, f) {
 			return fmt.Errorf("%s is set and constrained by the signer: remove this condition", field)
 		}
 	}
-	switch lower {
-	case "policy", "x-amz-signature", "file":
-		return fmt.Errorf("S3 does not check a condition on %s: remove it", field)
+	for _, f := range [...]string{"policy", "x-amz-signature", "file"} {
+		if equalFold(field, f) {
+			return fmt.Errorf("S3 does not check a condition on %s: remove it", field)
+		}
 	}
 	if !utf8.ValidString(value) {
 		return fmt.Errorf("the value for %s is not valid UTF-8", field)
@@ -236,43 +287,39 @@ func checkCondition(c Condition) error {
 // checkSatisfiable makes sure that the form that will be signed can pass its
 // own policy: every field value meets every condition on its field, and the
 // conditions on a field the browser fills in leave it some possible value.
+// It marks the fields that the caller's conditions cover, which get no
+// condition of their own in the policy.
 func (ci *checkedInput) checkSatisfiable() error {
-	byField := make(map[string][]int, len(ci.conditions))
-	var size *lengthRangeCondition // the intersection of the size ranges
+	// size is the intersection of the size ranges, which checkCondition
+	// made sure are within [0, MaxInt64].
+	size := lengthRangeCondition{min: 0, max: math.MaxInt64}
 	for i, c := range ci.conditions {
-		switch c := c.(type) {
-		case lengthRangeCondition:
-			if size == nil {
-				size = &c
-			} else {
-				size.min, size.max = max(size.min, c.min), min(size.max, c.max)
-			}
-			if size.max < size.min {
-				return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i),
-					"the content-length-range conditions leave no possible size: keep one range")
-			}
-		default:
-			lower := strings.ToLower(conditionField(c))
-			ci.constrained[lower] = true
-			byField[lower] = append(byField[lower], i)
+		r, ok := c.(lengthRangeCondition)
+		if !ok {
+			continue
+		}
+		size.min, size.max = max(size.min, r.min), min(size.max, r.max)
+		if size.max < size.min {
+			return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i),
+				"the content-length-range conditions leave no possible size: keep one range")
 		}
 	}
-	for lower, idx := range byField {
-		value, known := ci.valueOf(lower)
-		for n, i := range idx {
-			c := ci.conditions[i]
-			if known {
-				if !templateCanMeet(value, c) {
-					return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i),
-						fmt.Sprintf("the %s value %q does not meet %s: change the value or the condition", conditionField(c), value, conditionText(c)))
-				}
-				continue
+	for i, c := range ci.conditions {
+		field := conditionField(c)
+		if field == "" {
+			continue // a size range
+		}
+		if value, known := ci.valueOf(field); known {
+			if !templateCanMeet(value, c) {
+				return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i),
+					fmt.Sprintf("the %s value %q does not meet %s: change the value or the condition", field, value, conditionText(c)))
 			}
-			for _, j := range idx[:n] {
-				if !conditionsCompatible(ci.conditions[j], c) {
-					return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i),
-						fmt.Sprintf("no value of %s meets both %s and Conditions[%d] %s: drop one", conditionField(c), conditionText(c), j, conditionText(ci.conditions[j])))
-				}
+			continue
+		}
+		for j, earlier := range ci.conditions[:i] {
+			if equalFold(conditionField(earlier), field) && !conditionsCompatible(earlier, c) {
+				return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i),
+					fmt.Sprintf("no value of %s meets both %s and Conditions[%d] %s: drop one", field, conditionText(c), j, conditionText(earlier)))
 			}
 		}
 	}
@@ -280,19 +327,23 @@ func (ci *checkedInput) checkSatisfiable() error {
 }
 
 // valueOf returns the value that the form will carry for a field, if the
-// signer knows it.
-func (ci *checkedInput) valueOf(lower string) (string, bool) {
-	switch lower {
-	case "key":
+// signer knows it, and marks the field as constrained by a condition.
+func (ci *checkedInput) valueOf(field string) (string, bool) {
+	switch {
+	case equalFold(field, "key"):
+		ci.keyConstrained = true
 		return ci.key, true
-	case "bucket":
+	case equalFold(field, "bucket"):
 		return ci.bucket, true
 	}
-	i := sort.Search(len(ci.fields), func(i int) bool { return ci.fields[i].lower >= lower })
-	if i < len(ci.fields) && ci.fields[i].lower == lower {
-		return ci.fields[i].value, true
+	i, found := slices.BinarySearchFunc(ci.fields, field, func(f formField, name string) int {
+		return compareFold(f.name, name)
+	})
+	if !found {
+		return "", false
 	}
-	return "", false
+	ci.fields[i].constrained = true
+	return ci.fields[i].value, true
 }
 
 func conditionField(c Condition) string {

@@ -1,0 +1,77 @@
+package s3post
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// FuzzAppendJSONString checks the hand-written JSON string encoder against
+// encoding/json: whatever the string, the encoder writes one valid JSON
+// string of printable ASCII, which encoding/json decodes to the same string
+// as it decodes its own encoding of it (invalid UTF-8 becomes U+FFFD in
+// both).
+func FuzzAppendJSONString(f *testing.F) {
+	for _, seed := range []string{
+		"", "uploads/user-42/${filename}", `"`, `\`, `"}, {"acl": "public-read"}, {"x": "`,
+		"\x00\x01\x1f\x7f", "\b\f\n\r\t", "é", "😀", "\u2028\u2029", "\ufffd", "\xff", "a\xc3", "\xed\xa0\x80",
+		strings.Repeat("token", 200),
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := appendJSONString([]byte("prefix:"), s)
+		require.True(t, strings.HasPrefix(string(got), "prefix:"), "appends")
+		got = got[len("prefix:"):]
+		for _, c := range got {
+			require.True(t, c >= 0x20 && c < 0x7f, "byte %#x in %q is not printable ASCII", c, got)
+		}
+		require.True(t, json.Valid(got), "not JSON: %q", got)
+		var decoded string
+		require.NoError(t, json.Unmarshal(got, &decoded))
+
+		theirs, err := json.Marshal(s)
+		require.NoError(t, err)
+		var want string
+		require.NoError(t, json.Unmarshal(theirs, &want))
+		require.Equal(t, want, decoded)
+	})
+}
+
+// TestEncodePolicy checks that the policy buffer can be reused: whatever it
+// held and however small it was, the base64 is that of the document alone.
+func TestEncodePolicy(t *testing.T) {
+	t.Parallel()
+	in, err := checkInput(&PostInput{
+		Bucket: "example-bucket",
+		Key:    "uploads/${filename}",
+		Fields: map[string]string{"x-amz-meta-note": strings.Repeat(`"é"`, 300), "acl": "private"},
+		Conditions: []Condition{
+			ContentLengthRange(1, 10<<20),
+			StartsWith("Content-Type", "image/"),
+		},
+	})
+	require.NoError(t, err)
+	signer := newSignerConditions("AKID/20261125/eu-central-1/s3/aws4_request", "token")
+	expires := time.Date(2026, 11, 25, 15, 30, 15, 0, time.UTC)
+	doc := appendPolicy(nil, expires, &in, "20261125T143015Z", signer)
+	require.True(t, json.Valid(doc), "%s", doc)
+
+	for _, tc := range []struct {
+		reason string
+		buf    []byte
+	}{
+		{"no buffer", nil},
+		{"a buffer too small", make([]byte, 0, 10)},
+		{"a used buffer", []byte(strings.Repeat("stale", 1000))},
+	} {
+		grown, policy := encodePolicy(tc.buf, expires, &in, "20261125T143015Z", signer)
+		assert.Equal(t, base64.StdEncoding.EncodeToString(doc), string(policy), tc.reason)
+		assert.Equal(t, &grown[len(grown)-1], &policy[len(policy)-1], "%s: the base64 is in the returned buffer", tc.reason)
+	}
+}
