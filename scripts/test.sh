@@ -56,4 +56,8 @@ for mod in $(find . -name go.mod -not -path './.git/*' | sort); do
       go test -run='^$' -bench=. -benchtime=1x ./... >/dev/null
   ) || { echo "FAILED: module $dir"; status=1; }
 done
+# Allocation counts are pinned by tests that the race detector would skew
+# (build tag !race), so they run once more without it.
+step "allocation tests, without the race detector"
+go test -count=1 -run 'Allocs' . || { echo "FAILED: allocation tests"; status=1; }
 exit $status
