@@ -32,3 +32,21 @@ func TestPresignPostAllocs(t *testing.T) {
 		})
 	}
 }
+
+// TestCredentialsCacheRetrieveAllocs pins the promise that serving cached
+// credentials does not allocate.
+func TestCredentialsCacheRetrieveAllocs(t *testing.T) {
+	c := NewCredentialsCache(StaticCredentials("AK", "SK", ""), CredentialsCacheOptions{})
+	ctx := context.Background()
+	if _, err := c.Retrieve(ctx); err != nil {
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(200, func() {
+		if _, err := c.Retrieve(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("a cached Retrieve makes %v allocations, want 0", allocs)
+	}
+}
