@@ -121,49 +121,25 @@ func TestPresignPostCoversEveryField(t *testing.T) {
 	for _, in := range inputs {
 		post, err := testPresigner().PresignPost(context.Background(), in)
 		require.NoError(t, err, "%+v", in)
-		pol := decodePolicy(t, post.Fields["policy"])
+		pol, err := DecodePolicy(post.Fields["policy"])
+		require.NoError(t, err, "%+v", in)
 		for name, value := range post.Fields {
 			if name == "policy" || name == "x-amz-signature" {
 				continue
 			}
-			conds := conditionsOn(pol, name)
-			require.NotEmpty(t, conds, "field %q has no condition in %+v", name, pol)
-			for _, c := range conds {
-				assert.True(t, meets(value, c), "field %q=%q does not meet %v", name, value, c)
-			}
-		}
-	}
-}
-
-// conditionsOn returns the decoded conditions on a field, as
-// [op, value] pairs.
-func conditionsOn(p decodedPolicy, field string) [][2]string {
-	var out [][2]string
-	for _, c := range p.Conditions {
-		switch c := c.(type) {
-		case map[string]any:
-			for k, v := range c {
-				if strings.EqualFold(k, field) {
-					out = append(out, [2]string{"eq", v.(string)})
+			// S3 substitutes ${filename} before it checks the conditions.
+			value = substituteFilename(value, "some file.txt")
+			covered := false
+			for _, c := range pol.Conditions {
+				if c.Op == "content-length-range" || !strings.EqualFold(c.Field, name) {
+					continue
 				}
+				covered = true
+				assert.True(t, c.Meets(value), "field %q=%q does not meet %v", name, value, c)
 			}
-		case []any:
-			if f, ok := c[1].(string); ok && strings.EqualFold(f, "$"+field) {
-				out = append(out, [2]string{c[0].(string), c[2].(string)})
-			}
+			assert.True(t, covered, "field %q has no condition in %+v", name, pol)
 		}
 	}
-	return out
-}
-
-// meets applies a decoded condition to a submitted value as S3 does, with
-// ${filename} substituted by some file name first.
-func meets(value string, c [2]string) bool {
-	value = strings.ReplaceAll(value, "${filename}", "some file.txt")
-	if c[0] == "eq" {
-		return value == c[1]
-	}
-	return strings.HasPrefix(value, c[1])
 }
 
 func TestPresignPostFilename(t *testing.T) {

@@ -1,17 +1,13 @@
 package s3post
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -37,10 +33,6 @@ func s3Error(status int, code, format string, args ...any) *S3Error {
 
 func policyDenied(format string, args ...any) *S3Error {
 	return s3Error(http.StatusForbidden, "AccessDenied", "Invalid according to Policy: "+format, args...)
-}
-
-func invalidPolicy(format string, args ...any) *S3Error {
-	return s3Error(http.StatusBadRequest, "InvalidPolicyDocument", "Invalid Policy: "+format, args...)
 }
 
 // SecretLookup finds the credentials of an access key ID, for a [Verifier].
@@ -174,34 +166,35 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 		return nil, s3Error(http.StatusBadRequest, "InvalidToken", "The provided token is malformed or otherwise invalid.")
 	}
 
-	pol, err := decodeVerifiedPolicy(policyB64)
+	pol, err := DecodePolicy(policyB64)
 	if err != nil {
 		return nil, err
 	}
-	if !t.Before(pol.expiration) {
+	if !t.Before(pol.Expiration) {
 		return nil, policyDenied("Policy expired.")
 	}
 	// S3 replaces ${filename} in every field before it checks the policy.
 	for name, value := range fields {
 		fields[name] = substituteFilename(value, sub.Filename)
 	}
-	acc := &Accepted{Key: fields["key"], Fields: fields, MinSize: 0, MaxSize: -1, Expiration: pol.expiration}
+	acc := &Accepted{Key: fields["key"], Fields: fields, MinSize: 0, MaxSize: -1, Expiration: pol.Expiration}
 	covered := map[string]bool{}
-	for _, c := range pol.conditions {
-		if c.op == "content-length-range" {
-			acc.MinSize = max(acc.MinSize, c.min)
-			if acc.MaxSize < 0 || c.max < acc.MaxSize {
-				acc.MaxSize = c.max
+	for _, c := range pol.Conditions {
+		if c.Op == "content-length-range" {
+			acc.MinSize = max(acc.MinSize, c.Min)
+			if acc.MaxSize < 0 || c.Max < acc.MaxSize {
+				acc.MaxSize = c.Max
 			}
 			continue
 		}
-		covered[c.field] = true
-		value := fields[c.field]
-		if c.field == "bucket" {
+		field := strings.ToLower(c.Field)
+		covered[field] = true
+		value := fields[field]
+		if field == "bucket" {
 			value = sub.Bucket
 		}
-		if !c.meets(value) {
-			return nil, policyDenied("Policy Condition failed: %s", c.text)
+		if !c.Meets(value) {
+			return nil, policyDenied("Policy Condition failed: %s", c)
 		}
 	}
 	for _, f := range sub.Fields {
@@ -274,149 +267,4 @@ func substituteFilename(value, filename string) string {
 		filename = filename[i+1:]
 	}
 	return strings.ReplaceAll(value, filenameVariable, filename)
-}
-
-// verifiedPolicy is a decoded policy document.
-type verifiedPolicy struct {
-	expiration time.Time
-	conditions []verifiedCondition
-}
-
-// verifiedCondition is one decoded condition. field is lower-case.
-type verifiedCondition struct {
-	op       string // "eq", "starts-with" or "content-length-range"
-	field    string
-	value    string
-	min, max int64
-	text     string // as S3 quotes it in errors
-}
-
-// meets reports whether a submitted value meets the condition. A
-// starts-with on Content-Type checks each comma-separated value, as S3 does.
-func (c verifiedCondition) meets(value string) bool {
-	if c.op == "eq" {
-		return value == c.value
-	}
-	if c.field == "content-type" && strings.Contains(value, ",") {
-		for _, v := range strings.Split(value, ",") {
-			if !strings.HasPrefix(strings.TrimSpace(v), c.value) {
-				return false
-			}
-		}
-		return true
-	}
-	return strings.HasPrefix(value, c.value)
-}
-
-// decodeVerifiedPolicy decodes a base64 policy as S3 reads it.
-func decodeVerifiedPolicy(policyB64 string) (*verifiedPolicy, error) {
-	raw, err := base64.StdEncoding.DecodeString(policyB64)
-	if err != nil {
-		return nil, invalidPolicy("Invalid 'Base64' encoded string.")
-	}
-	var doc struct {
-		Expiration *string           `json:"expiration"`
-		Conditions []json.RawMessage `json:"conditions"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil {
-		return nil, invalidPolicy("Invalid JSON.")
-	}
-	if doc.Expiration == nil {
-		return nil, invalidPolicy("Policy missing expiration.")
-	}
-	exp, err := time.Parse(time.RFC3339, *doc.Expiration)
-	if err != nil {
-		return nil, invalidPolicy("Invalid 'expiration' value: '%s'", *doc.Expiration)
-	}
-	if doc.Conditions == nil {
-		return nil, invalidPolicy("Policy missing conditions.")
-	}
-	pol := &verifiedPolicy{expiration: exp}
-	for _, rc := range doc.Conditions {
-		c, err := decodeVerifiedCondition(rc)
-		if err != nil {
-			return nil, err
-		}
-		pol.conditions = append(pol.conditions, c)
-	}
-	return pol, nil
-}
-
-func decodeVerifiedCondition(rc json.RawMessage) (verifiedCondition, error) {
-	bad := invalidPolicy("Invalid Condition: %s", compactJSON(rc))
-	dec := json.NewDecoder(bytes.NewReader(rc))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return verifiedCondition{}, bad
-	}
-	switch v := v.(type) {
-	case map[string]any:
-		if len(v) != 1 {
-			return verifiedCondition{}, bad
-		}
-		for field, value := range v {
-			s, ok := value.(string)
-			if !ok {
-				return verifiedCondition{}, bad
-			}
-			return verifiedCondition{op: "eq", field: strings.ToLower(field), value: s,
-				text: conditionJSON("eq", "$"+field, s)}, nil
-		}
-	case []any:
-		if len(v) != 3 {
-			return verifiedCondition{}, bad
-		}
-		op, _ := v[0].(string)
-		switch op = strings.ToLower(op); op {
-		case "eq", "starts-with":
-			field, ok1 := v[1].(string)
-			value, ok2 := v[2].(string)
-			if !ok1 || !ok2 || !strings.HasPrefix(field, "$") {
-				return verifiedCondition{}, bad
-			}
-			return verifiedCondition{op: op, field: strings.ToLower(field[1:]), value: value,
-				text: conditionJSON(op, field, value)}, nil
-		case "content-length-range":
-			min, err1 := policyInt(v[1])
-			max, err2 := policyInt(v[2])
-			if err1 != nil || err2 != nil || min < 0 || max < min {
-				return verifiedCondition{}, bad
-			}
-			return verifiedCondition{op: op, min: min, max: max}, nil
-		}
-	}
-	return verifiedCondition{}, bad
-}
-
-// policyInt reads a content-length-range bound, which S3 takes as a JSON
-// number or a string of digits.
-func policyInt(v any) (int64, error) {
-	switch v := v.(type) {
-	case json.Number:
-		return strconv.ParseInt(v.String(), 10, 64)
-	case string:
-		return strconv.ParseInt(v, 10, 64)
-	}
-	return 0, fmt.Errorf("not a number")
-}
-
-// conditionJSON writes a condition as S3 quotes it in its errors.
-func conditionJSON(op, field, value string) string {
-	b := append([]byte(`["`), op...)
-	b = append(b, `", `...)
-	b = appendJSONString(b, field)
-	b = append(b, ", "...)
-	b = appendJSONString(b, value)
-	return string(append(b, ']'))
-}
-
-func compactJSON(raw json.RawMessage) string {
-	var b bytes.Buffer
-	if json.Compact(&b, raw) != nil {
-		return string(raw)
-	}
-	return b.String()
 }

@@ -233,7 +233,7 @@ func warnMissingFields(w io.Writer, post *s3post.PresignedPost, format string) {
 	for _, c := range policy.missing(post.Fields, nil) {
 		how := "add an input of that name to the form, before the file"
 		if format == "curl" {
-			how = fmt.Sprintf("add -F %s before the file", shellQuote(c.field+"=..."))
+			how = fmt.Sprintf("add -F %s before the file", shellQuote(c.Field+"=..."))
 		}
 		fmt.Fprintf(w, "s3post: note: the policy wants a field %s, which the form leaves to the uploader: %s\n", c, how)
 	}

@@ -177,12 +177,12 @@ func (o *uploadOptions) clientFields(post *s3post.PresignedPost, policy *formPol
 	var contentTypeConds []fieldCondition
 	for _, c := range policy.missing(post.Fields, o.fields) {
 		switch {
-		case strings.EqualFold(c.field, "Content-Type"):
+		case strings.EqualFold(c.Field, "Content-Type"):
 			contentTypeConds = append(contentTypeConds, c)
-		case c.op == "eq":
-			fields[c.field] = c.value
+		case c.Op == "eq":
+			fields[c.Field] = c.Value
 		default:
-			return nil, usagef("upload: the form's policy wants a field %s, which the form does not have: pass -field %s", c, shellQuote(c.field+"=VALUE"))
+			return nil, usagef("upload: the form's policy wants a field %s, which the form does not have: pass -field %s", c, shellQuote(c.Field+"=VALUE"))
 		}
 	}
 	if o.contentType != "" && len(contentTypeConds) == 0 {
@@ -202,7 +202,7 @@ func (o *uploadOptions) clientFields(post *s3post.PresignedPost, policy *formPol
 		ctype, from = detectContentType(file), "the file's type"
 	}
 	for _, c := range contentTypeConds {
-		if c.op == "eq" && ctype != c.value || c.op == "starts-with" && !strings.HasPrefix(ctype, c.value) {
+		if !c.Meets(ctype) {
 			return nil, usagef("upload: the form wants a Content-Type %s, and %s is %q: pass -content-type", strings.TrimPrefix(c.String(), `"Content-Type" `), from, ctype)
 		}
 	}
