@@ -276,7 +276,8 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, bucket string) {
 			s.store(w, r, sub, part)
 			return
 		}
-		value, err := io.ReadAll(io.LimitReader(part, maxFieldsSize+1-int64(fieldsSize)))
+		fieldsSize += len(part.FormName())
+		value, err := io.ReadAll(io.LimitReader(part, max(0, maxFieldsSize+1-int64(fieldsSize))))
 		fieldsSize += len(value)
 		if err != nil || fieldsSize > maxFieldsSize {
 			writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "MaxPostPreDataLengthExceeded", Message: "Your POST request fields preceding the upload file were too large."})

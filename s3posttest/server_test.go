@@ -183,6 +183,24 @@ func TestStreamingStopsAtTheLimit(t *testing.T) {
 	assert.False(t, stored)
 }
 
+// TestFieldsBeforeTheFileAreLimited sends more than S3's 20 KB of fields
+// before the file, counting names as well as values.
+func TestFieldsBeforeTheFileAreLimited(t *testing.T) {
+	t.Parallel()
+	srv := s3posttest.NewServer(s3posttest.Config{})
+	defer srv.Close()
+	var body strings.Builder
+	for i := 0; i < 30; i++ {
+		fmt.Fprintf(&body, "--b\r\nContent-Disposition: form-data; name=\"x-ignore-%s\"\r\n\r\nv\r\n", strings.Repeat("n", 1000))
+	}
+	body.WriteString("--b--\r\n")
+	resp, err := http.Post(srv.URL+"/test-bucket", "multipart/form-data; boundary=b", strings.NewReader(body.String()))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	assert.Equal(t, "MaxPostPreDataLengthExceeded", readError(t, resp).Code)
+}
+
 func TestConfigHidesTheSecret(t *testing.T) {
 	t.Parallel()
 	cfg := s3posttest.Config{AccessKeyID: "AK", SecretAccessKey: "SECRETVALUE"}
