@@ -43,6 +43,7 @@ package s3post
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -210,25 +211,13 @@ func (p *Presigner) retrieveCredentials(ctx context.Context, until time.Time) (C
 	return p.Credentials.Retrieve(ctx)
 }
 
-// breaksScope reports whether an access key ID holds a '/' or white space,
-// which would break the credential scope.
-func breaksScope(accessKeyID string) bool {
-	for i := 0; i < len(accessKeyID); i++ {
-		switch accessKeyID[i] {
-		case '/', ' ', '\t', '\r', '\n':
-			return true
-		}
-	}
-	return false
-}
-
 // checkCredentials makes sure the credentials can sign a form that lives
 // until expires.
 func checkCredentials(c Credentials, now, expires time.Time) error {
 	switch {
 	case c.AccessKeyID == "" || c.SecretAccessKey == "":
 		return inputError(ErrMissingCredentials, "Presigner.Credentials", "the provider returned an empty access key ID or secret")
-	case breaksScope(c.AccessKeyID):
+	case strings.ContainsAny(c.AccessKeyID, "/ \t\r\n"):
 		return inputError(ErrMissingCredentials, "Presigner.Credentials", "the access key ID contains '/' or white space, which would break the credential scope")
 	case c.Expired(now):
 		return inputError(ErrCredentialsExpired, "Presigner.Credentials",
