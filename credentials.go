@@ -97,7 +97,7 @@ func redacted(secret string) string {
 // come from the caller's own configuration. sessionToken may be empty.
 // Retrieve fails with [ErrMissingCredentials] when either key is empty.
 func StaticCredentials(accessKeyID, secretAccessKey, sessionToken string) CredentialsProvider {
-	return staticProvider{Credentials{
+	return &staticProvider{Credentials{
 		AccessKeyID:     accessKeyID,
 		SecretAccessKey: secretAccessKey,
 		SessionToken:    sessionToken,
@@ -106,7 +106,7 @@ func StaticCredentials(accessKeyID, secretAccessKey, sessionToken string) Creden
 
 type staticProvider struct{ creds Credentials }
 
-func (p staticProvider) Retrieve(context.Context) (Credentials, error) {
+func (p *staticProvider) Retrieve(context.Context) (Credentials, error) {
 	if !p.creds.HasKeys() {
 		return Credentials{}, fmt.Errorf("s3post: static credentials: %w: both the access key ID and the secret access key must be set", ErrMissingCredentials)
 	}
@@ -114,7 +114,7 @@ func (p staticProvider) Retrieve(context.Context) (Credentials, error) {
 }
 
 // String hides the secret of the static credentials.
-func (p staticProvider) String() string { return "StaticCredentials(" + p.creds.AccessKeyID + ")" }
+func (p *staticProvider) String() string { return "StaticCredentials(" + p.creds.AccessKeyID + ")" }
 
 // GoString hides the secret of the static credentials.
-func (p staticProvider) GoString() string { return "s3post." + p.String() }
+func (p *staticProvider) GoString() string { return "s3post." + p.String() }

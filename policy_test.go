@@ -55,7 +55,7 @@ func TestEncodePolicy(t *testing.T) {
 			ContentLengthRange(1, 10<<20),
 			StartsWith("Content-Type", "image/"),
 		},
-	})
+	}, nil)
 	require.NoError(t, err)
 	signer := newSignerConditions("AKID/20261125/eu-central-1/s3/aws4_request", "token")
 	expires := time.Date(2026, 11, 25, 15, 30, 15, 0, time.UTC)

@@ -90,8 +90,9 @@ type Presigner struct {
 	// Now is the clock, read once per call. Optional; nil means time.Now.
 	Now func() time.Time
 
-	keys signingKeyCache
-	urls urlCache
+	keys   signingKeyCache
+	urls   urlCache
+	stamps stampCache
 }
 
 // PostInput describes the upload form to sign. PresignPost does not modify
@@ -158,7 +159,8 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 	if err := checkExpiry(lifetime); err != nil {
 		return nil, err
 	}
-	ci, err := checkInput(in)
+	var fieldsBuf [8]formField // enough for most forms, on the stack
+	ci, err := checkInput(in, fieldsBuf[:0])
 	if err != nil {
 		return nil, err
 	}
@@ -171,13 +173,15 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 	if err != nil {
 		return nil, fmt.Errorf("s3post: retrieving credentials: %w", err)
 	}
-	if err := checkCredentials(creds, t, expires); err != nil {
+	if err := checkLifetime(creds, t, expires); err != nil {
 		return nil, err
 	}
 
-	var stamp [len(amzDateFormat)]byte
-	amzDate := string(appendISO8601(stamp[:0], t, false))
-	signer := p.keys.signer(creds, amzDate[:len(dateFormat)], p.Region)
+	amzDate := p.stamps.amzDate(t)
+	signer, err := p.keys.signer(creds, amzDate[:len(dateFormat)], p.Region)
+	if err != nil {
+		return nil, err
+	}
 	// The policy is written into pooled scratch space, signed there, and
 	// copied out as the policy field.
 	scratch := signer.scratch()
@@ -211,14 +215,21 @@ func (p *Presigner) retrieveCredentials(ctx context.Context, until time.Time) (C
 	return p.Credentials.Retrieve(ctx)
 }
 
-// checkCredentials makes sure the credentials can sign a form that lives
-// until expires.
-func checkCredentials(c Credentials, now, expires time.Time) error {
+// checkKeys makes sure the credentials have keys that can sign.
+func checkKeys(c Credentials) error {
 	switch {
 	case c.AccessKeyID == "" || c.SecretAccessKey == "":
 		return inputError(ErrMissingCredentials, "Presigner.Credentials", "the provider returned an empty access key ID or secret")
 	case strings.ContainsAny(c.AccessKeyID, "/ \t\r\n"):
 		return inputError(ErrMissingCredentials, "Presigner.Credentials", "the access key ID contains '/' or white space, which would break the credential scope")
+	}
+	return nil
+}
+
+// checkLifetime makes sure the credentials can sign a form that lives until
+// expires.
+func checkLifetime(c Credentials, now, expires time.Time) error {
+	switch {
 	case c.Expired(now):
 		return inputError(ErrCredentialsExpired, "Presigner.Credentials",
 			fmt.Sprintf("the credentials expired at %s", c.Expires.UTC().Format(time.RFC3339)))

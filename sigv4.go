@@ -68,6 +68,30 @@ func appendISO8601(b []byte, t time.Time, extended bool) []byte {
 	return b
 }
 
+// stampCache remembers the x-amz-date of the most recent second in which a
+// Presigner signed, so that a busy Presigner formats and allocates it once a
+// second rather than on every form. It is safe for concurrent use and never
+// blocks.
+type stampCache struct {
+	last atomic.Pointer[stamp]
+}
+
+type stamp struct {
+	unix    int64  // the second, in Unix time
+	amzDate string // its x-amz-date
+}
+
+// amzDate returns the x-amz-date of t, which has whole seconds.
+func (c *stampCache) amzDate(t time.Time) string {
+	if s := c.last.Load(); s != nil && s.unix == t.Unix() {
+		return s.amzDate
+	}
+	var buf [len(amzDateFormat)]byte
+	s := &stamp{unix: t.Unix(), amzDate: string(appendISO8601(buf[:0], t, false))}
+	c.last.Store(s)
+	return s.amzDate
+}
+
 // digit returns the last decimal digit of n >= 0.
 func digit(n int) byte { return byte('0' + n%10) }
 
@@ -115,18 +139,17 @@ type signingScratch struct {
 // a larger one, for a rare huge policy, is left to the garbage collector.
 const maxPooledBuffer = 64 << 10
 
-// get returns the signing key for the credentials, date (YYYYMMDD) and
-// region.
-func (c *signingKeyCache) get(creds Credentials, date, region string) []byte {
-	return c.signer(creds, date, region).key
-}
-
 // signer returns the policy signer for the credentials, date (YYYYMMDD) and
-// region, from the cache when it has them.
-func (c *signingKeyCache) signer(creds Credentials, date, region string) *policySigner {
+// region, from the cache when it has them. Credentials that cannot sign (an
+// empty key, an access key ID that would break the scope) get an error, and
+// are checked only on a miss: the cache holds only credentials that passed.
+func (c *signingKeyCache) signer(creds Credentials, date, region string) (*policySigner, error) {
 	if s := c.last.Load(); s != nil && s.date == date && s.region == region &&
 		s.accessKeyID == creds.AccessKeyID && s.secret == creds.SecretAccessKey && s.sessionToken == creds.SessionToken {
-		return s
+		return s, nil
+	}
+	if err := checkKeys(creds); err != nil {
+		return nil, err
 	}
 	key := deriveSigningKey(creds.SecretAccessKey, date, region)
 	scope := scopeOf(creds.AccessKeyID, date, region)
@@ -142,7 +165,7 @@ func (c *signingKeyCache) signer(creds Credentials, date, region string) *policy
 	}
 	s.scratches.New = func() any { return &signingScratch{mac: hmac.New(sha256.New, key)} }
 	c.last.Store(s)
-	return s
+	return s, nil
 }
 
 // scratch returns scratch space for signing one policy; give it back with

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -38,9 +39,15 @@ func TestSigningKeyCache(t *testing.T) {
 	t.Parallel()
 	var c signingKeyCache
 	creds := Credentials{AccessKeyID: "AK", SecretAccessKey: "one"}
-	k1 := c.get(creds, "20260101", "eu-west-1")
+	get := func(creds Credentials, date, region string) []byte {
+		t.Helper()
+		s, err := c.signer(creds, date, region)
+		require.NoError(t, err)
+		return s.key
+	}
+	k1 := get(creds, "20260101", "eu-west-1")
 	assert.Equal(t, deriveSigningKey("one", "20260101", "eu-west-1"), k1)
-	assert.Same(t, &k1[0], &c.get(creds, "20260101", "eu-west-1")[0], "a hit returns the cached key")
+	assert.Same(t, &k1[0], &get(creds, "20260101", "eu-west-1")[0], "a hit returns the cached key")
 
 	for _, tc := range []struct {
 		reason       string
@@ -51,7 +58,7 @@ func TestSigningKeyCache(t *testing.T) {
 		{"another region derives a new key", "one", "20260102", "us-east-1"},
 		{"a rotated secret derives a new key", "two", "20260102", "us-east-1"},
 	} {
-		got := c.get(Credentials{AccessKeyID: "AK", SecretAccessKey: tc.secret}, tc.date, tc.region)
+		got := get(Credentials{AccessKeyID: "AK", SecretAccessKey: tc.secret}, tc.date, tc.region)
 		assert.Equal(t, deriveSigningKey(tc.secret, tc.date, tc.region), got, tc.reason)
 	}
 }
@@ -70,8 +77,9 @@ func TestSigningKeyCacheConcurrent(t *testing.T) {
 			for i := 0; i < 50; i++ {
 				region := regions[(g+i)%len(regions)]
 				creds := Credentials{AccessKeyID: "AK", SecretAccessKey: fmt.Sprint("secret-", g%2)}
-				key := p.keys.get(creds, "20261125", region)
-				assert.Equal(t, deriveSigningKey(creds.SecretAccessKey, "20261125", region), key)
+				s, err := p.keys.signer(creds, "20261125", region)
+				assert.NoError(t, err)
+				assert.Equal(t, deriveSigningKey(creds.SecretAccessKey, "20261125", region), s.key)
 			}
 		}()
 	}
@@ -107,15 +115,21 @@ func TestPolicySignerSign(t *testing.T) {
 	t.Parallel()
 	var c signingKeyCache
 	creds := Credentials{AccessKeyID: "AK", SecretAccessKey: "secret", SessionToken: "token-1"}
-	s := c.signer(creds, "20261125", "eu-west-1")
-	assert.Same(t, s, c.signer(creds, "20261125", "eu-west-1"), "a hit returns the cached signer")
+	signer := func(creds Credentials) *policySigner {
+		t.Helper()
+		s, err := c.signer(creds, "20261125", "eu-west-1")
+		require.NoError(t, err)
+		return s
+	}
+	s := signer(creds)
+	assert.Same(t, s, signer(creds), "a hit returns the cached signer")
 	assert.Equal(t, "AK/20261125/eu-west-1/s3/aws4_request", s.scope)
 	assert.Equal(t, `{"x-amz-algorithm": "AWS4-HMAC-SHA256"}, {"x-amz-credential": "AK/20261125/eu-west-1/s3/aws4_request"}`, string(s.conditions.credential))
 	assert.Equal(t, `, {"x-amz-security-token": "token-1"}`, string(s.conditions.securityToken))
 
 	rotated := creds
 	rotated.SessionToken = "token-2"
-	assert.Equal(t, `, {"x-amz-security-token": "token-2"}`, string(c.signer(rotated, "20261125", "eu-west-1").conditions.securityToken),
+	assert.Equal(t, `, {"x-amz-security-token": "token-2"}`, string(signer(rotated).conditions.securityToken),
 		"a new session token gets its own signer")
 
 	key := deriveSigningKey("secret", "20261125", "eu-west-1")
@@ -134,4 +148,17 @@ func TestPolicySignerSign(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestStampCache checks that the x-amz-date is reused within a second and
+// renewed for the next one.
+func TestStampCache(t *testing.T) {
+	t.Parallel()
+	var c stampCache
+	t0 := time.Date(2026, 11, 25, 14, 30, 15, 0, time.UTC)
+	first := c.amzDate(t0)
+	assert.Equal(t, "20261125T143015Z", first)
+	assert.Same(t, unsafe.StringData(first), unsafe.StringData(c.amzDate(t0)), "the same second reuses the string")
+	assert.Equal(t, "20261125T143016Z", c.amzDate(t0.Add(time.Second)))
+	assert.Equal(t, "20261125T143015Z", c.amzDate(t0), "going back a second formats it again")
 }

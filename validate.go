@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -36,14 +37,17 @@ type formField struct {
 
 // checkInput validates everything about the input that does not depend on
 // the Presigner, and returns it in the shape the policy builder needs.
-func checkInput(in *PostInput) (checkedInput, error) {
+//
+// The fields are appended to fieldsBuf, which the caller may provide so
+// that small forms need no allocation.
+func checkInput(in *PostInput, fieldsBuf []formField) (checkedInput, error) {
 	if err := checkBucketName(in.Bucket); err != nil {
 		return checkedInput{}, err
 	}
 	if err := checkKey(in.Key); err != nil {
 		return checkedInput{}, err
 	}
-	fields, err := checkFields(in.Fields)
+	fields, err := checkFields(fieldsBuf, in.Fields)
 	if err != nil {
 		return checkedInput{}, err
 	}
@@ -133,13 +137,18 @@ func checkKey(k string) error {
 	return nil
 }
 
+// reservedLengths has bit n set when a reserved field name has n bytes.
+const reservedLengths = 1<<len("key") | 1<<len("bucket") | 1<<len("file") | 1<<len("policy") |
+	1<<len("x-amz-signature") | 1<<len("x-amz-algorithm") | 1<<len("x-amz-credential") | 1<<len("x-amz-date") |
+	1<<len("x-amz-security-token") | 1<<len("signature") | 1<<len("awsaccesskeyid")
+
 // reservedField returns why a caller may not set a field in
 // PostInput.Fields, if it is one of those reserved (compared ignoring case).
 func reservedField(name string) (why string, reserved bool) {
-	var buf [len("x-amz-security-token")]byte // the longest reserved name
-	if len(name) > len(buf) {
-		return "", false
+	if len(name) >= 64 || reservedLengths&(1<<len(name)) == 0 {
+		return "", false // the usual case, ruled out by the length alone
 	}
+	var buf [len("x-amz-security-token")]byte // the longest reserved name
 	lower := buf[:len(name)]
 	for i := range lower {
 		lower[i] = lowerASCII(name[i])
@@ -161,13 +170,11 @@ func reservedField(name string) (why string, reserved bool) {
 	return "", false
 }
 
-// checkFields validates the caller's form fields and returns them sorted by
-// name ignoring case, so that the policy does not depend on map order.
-func checkFields(fields map[string]string) ([]formField, error) {
-	if len(fields) == 0 {
-		return nil, nil
-	}
-	out := make([]formField, 0, len(fields))
+// checkFields validates the caller's form fields and appends them to dst
+// sorted by name ignoring case, so that the policy does not depend on map
+// order.
+func checkFields(dst []formField, fields map[string]string) ([]formField, error) {
+	out := dst
 	for name, value := range fields {
 		if err := checkFieldName(name); err != nil {
 			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", name), err.Error())
@@ -180,12 +187,7 @@ func checkFields(fields map[string]string) ([]formField, error) {
 		}
 		out = append(out, formField{name: name, value: value})
 	}
-	slices.SortFunc(out, func(a, b formField) int {
-		if c := compareFold(a.name, b.name); c != 0 {
-			return c
-		}
-		return strings.Compare(a.name, b.name)
-	})
+	sortFields(out)
 	for i := 1; i < len(out); i++ {
 		if equalFold(out[i].name, out[i-1].name) {
 			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", out[i].name),
@@ -193,6 +195,27 @@ func checkFields(fields map[string]string) ([]formField, error) {
 		}
 	}
 	return out, nil
+}
+
+// sortFields sorts fields by name ignoring case, then by name. Forms have a
+// handful of fields, which an insertion sort orders fastest.
+func sortFields(fields []formField) {
+	if len(fields) > 12 {
+		slices.SortFunc(fields, compareFields)
+		return
+	}
+	for i := 1; i < len(fields); i++ {
+		for j := i; j > 0 && compareFields(fields[j], fields[j-1]) < 0; j-- {
+			fields[j], fields[j-1] = fields[j-1], fields[j]
+		}
+	}
+}
+
+func compareFields(a, b formField) int {
+	if c := compareFold(a.name, b.name); c != 0 {
+		return c
+	}
+	return strings.Compare(a.name, b.name)
 }
 
 // compareFold compares two field names as their lower-case forms compare.
@@ -312,7 +335,7 @@ func (ci *checkedInput) checkSatisfiable() error {
 		if value, known := ci.valueOf(field); known {
 			if !templateCanMeet(value, c) {
 				return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i),
-					fmt.Sprintf("the %s value %q does not meet %s: change the value or the condition", field, value, conditionText(c)))
+					fmt.Sprintf("the %s value %s does not meet %s: change the value or the condition", field, strconv.Quote(value), conditionText(c)))
 			}
 			continue
 		}
@@ -336,14 +359,23 @@ func (ci *checkedInput) valueOf(field string) (string, bool) {
 	case equalFold(field, "bucket"):
 		return ci.bucket, true
 	}
-	i, found := slices.BinarySearchFunc(ci.fields, field, func(f formField, name string) int {
-		return compareFold(f.name, name)
-	})
-	if !found {
-		return "", false
+	// A binary search over the fields, sorted by name ignoring case; written
+	// out, unlike slices.BinarySearchFunc, it lets the fields stay on the
+	// caller's stack.
+	lo, hi := 0, len(ci.fields)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		switch c := compareFold(ci.fields[mid].name, field); {
+		case c < 0:
+			lo = mid + 1
+		case c > 0:
+			hi = mid
+		default:
+			ci.fields[mid].constrained = true
+			return ci.fields[mid].value, true
+		}
 	}
-	ci.fields[i].constrained = true
-	return ci.fields[i].value, true
+	return "", false
 }
 
 func conditionField(c Condition) string {
