@@ -1,7 +1,6 @@
 package s3post
 
 import (
-	"encoding/base64"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -36,7 +35,7 @@ func appendFieldCondition(b []byte, name, value string) []byte {
 // signed and sent as the policy field.
 func encodePolicy(buf []byte, expiration time.Time, in *checkedInput, amzDate string, signer *signerConditions) (grown, policyBase64 []byte) {
 	doc := appendPolicy(buf[:0], expiration, in, amzDate, signer)
-	grown = base64.StdEncoding.AppendEncode(doc, doc)
+	grown = appendBase64(doc, doc)
 	return grown, grown[len(doc):]
 }
 

@@ -20,7 +20,7 @@ func FuzzAppendJSONString(f *testing.F) {
 	for _, seed := range []string{
 		"", "uploads/user-42/${filename}", `"`, `\`, `"}, {"acl": "public-read"}, {"x": "`,
 		"\x00\x01\x1f\x7f", "\b\f\n\r\t", "é", "😀", "\u2028\u2029", "\ufffd", "\xff", "a\xc3", "\xed\xa0\x80",
-		strings.Repeat("token", 200),
+		strings.Repeat("token", 200), "12345678\"2345678\\", "abcdefgh\x7fbcdefgh\x00", "ABCDEFGHIJKLMNOPé",
 	} {
 		f.Add(seed)
 	}
@@ -41,6 +41,27 @@ func FuzzAppendJSONString(f *testing.F) {
 		require.NoError(t, json.Unmarshal(theirs, &want))
 		require.Equal(t, want, decoded)
 	})
+}
+
+// TestJSONSafePrefix puts every byte value at every position of a string
+// long enough for two eight-byte words and a tail, and checks that the scan
+// stops exactly at the bytes that need escaping.
+func TestJSONSafePrefix(t *testing.T) {
+	t.Parallel()
+	for c := 0; c < 256; c++ {
+		safe := c >= 0x20 && c <= 0x7e && c != '"' && c != '\\'
+		for pos := 0; pos < 19; pos++ {
+			b := []byte(strings.Repeat("a", 19))
+			b[pos] = byte(c)
+			want := pos
+			if safe {
+				want = len(b)
+			}
+			if got := jsonSafePrefix(string(b)); got != want {
+				t.Fatalf("byte %#x at %d: jsonSafePrefix = %d, want %d", c, pos, got, want)
+			}
+		}
+	}
 }
 
 // TestEncodePolicy checks that the policy buffer can be reused: whatever it
