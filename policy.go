@@ -2,7 +2,6 @@ package s3post
 
 import (
 	"strings"
-	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -33,8 +32,8 @@ func appendFieldCondition(b []byte, name, value string) []byte {
 // encodePolicy appends the policy document and then its base64 to buf[:0],
 // and returns the grown buffer and the base64 in it: the bytes that are
 // signed and sent as the policy field.
-func encodePolicy(buf []byte, expiration time.Time, in *checkedInput, amzDate string, signer *signerConditions) (grown, policyBase64 []byte) {
-	doc := appendPolicy(buf[:0], expiration, in, amzDate, signer)
+func encodePolicy(buf []byte, in *checkedInput, clock *stamp, signer *signerConditions) (grown, policyBase64 []byte) {
+	doc := appendPolicy(buf[:0], in, clock, signer)
 	grown = appendBase64(doc, doc)
 	return grown, grown[len(doc):]
 }
@@ -48,10 +47,8 @@ func encodePolicy(buf []byte, expiration time.Time, in *checkedInput, amzDate st
 // key unless the caller constrained it, and the signer's fields. The order
 // depends only on the input, so the same input and clock give the same
 // policy bytes.
-func appendPolicy(b []byte, expiration time.Time, in *checkedInput, amzDate string, signer *signerConditions) []byte {
-	b = append(b, `{"expiration": "`...)
-	b = appendISO8601(b, expiration, true)
-	b = append(b, `", "conditions": [`...)
+func appendPolicy(b []byte, in *checkedInput, clock *stamp, signer *signerConditions) []byte {
+	b = append(b, clock.head...)
 	// The bucket's condition is always there: those before it are followed
 	// by a separator, and those after it preceded by one.
 	for _, c := range in.conditions {
@@ -67,7 +64,7 @@ func appendPolicy(b []byte, expiration time.Time, in *checkedInput, amzDate stri
 		b = appendFieldCondition(append(b, ", "...), "key", in.key)
 	}
 	b = append(append(b, ", "...), signer.credential...)
-	b = appendEq(append(b, ", "...), "x-amz-date", amzDate)
+	b = append(append(b, ", "...), clock.date...)
 	b = append(b, signer.securityToken...)
 	return append(b, "]}"...)
 }

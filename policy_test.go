@@ -79,8 +79,9 @@ func TestEncodePolicy(t *testing.T) {
 	}, nil)
 	require.NoError(t, err)
 	signer := newSignerConditions("AKID/20261125/eu-central-1/s3/aws4_request", "token")
-	expires := time.Date(2026, 11, 25, 15, 30, 15, 0, time.UTC)
-	doc := appendPolicy(nil, expires, &in, "20261125T143015Z", signer)
+	var stamps stampCache
+	clock := stamps.get(time.Date(2026, 11, 25, 14, 30, 15, 0, time.UTC), time.Date(2026, 11, 25, 15, 30, 15, 0, time.UTC))
+	doc := appendPolicy(nil, &in, clock, signer)
 	require.True(t, json.Valid(doc), "%s", doc)
 
 	for _, tc := range []struct {
@@ -91,7 +92,7 @@ func TestEncodePolicy(t *testing.T) {
 		{"a buffer too small", make([]byte, 0, 10)},
 		{"a used buffer", []byte(strings.Repeat("stale", 1000))},
 	} {
-		grown, policy := encodePolicy(tc.buf, expires, &in, "20261125T143015Z", signer)
+		grown, policy := encodePolicy(tc.buf, &in, clock, signer)
 		assert.Equal(t, base64.StdEncoding.EncodeToString(doc), string(policy), tc.reason)
 		assert.Equal(t, &grown[len(grown)-1], &policy[len(policy)-1], "%s: the base64 is in the returned buffer", tc.reason)
 	}

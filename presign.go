@@ -177,7 +177,8 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 		return nil, err
 	}
 
-	amzDate := p.stamps.amzDate(t)
+	clock := p.stamps.get(t, expires)
+	amzDate := clock.amzDate
 	signer, err := p.keys.signer(creds, amzDate[:len(dateFormat)], p.Region)
 	if err != nil {
 		return nil, err
@@ -187,7 +188,7 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 	scratch := signer.scratch()
 	defer signer.release(scratch)
 	var policy []byte
-	scratch.buf, policy = encodePolicy(scratch.buf, expires, &ci, amzDate, signer.conditions)
+	scratch.buf, policy = encodePolicy(scratch.buf, &ci, clock, signer.conditions)
 
 	fields := make(map[string]string, len(ci.fields)+7)
 	for _, f := range ci.fields {

@@ -68,30 +68,6 @@ func appendISO8601(b []byte, t time.Time, extended bool) []byte {
 	return b
 }
 
-// stampCache remembers the x-amz-date of the most recent second in which a
-// Presigner signed, so that a busy Presigner formats and allocates it once a
-// second rather than on every form. It is safe for concurrent use and never
-// blocks.
-type stampCache struct {
-	last atomic.Pointer[stamp]
-}
-
-type stamp struct {
-	unix    int64  // the second, in Unix time
-	amzDate string // its x-amz-date
-}
-
-// amzDate returns the x-amz-date of t, which has whole seconds.
-func (c *stampCache) amzDate(t time.Time) string {
-	if s := c.last.Load(); s != nil && s.unix == t.Unix() {
-		return s.amzDate
-	}
-	var buf [len(amzDateFormat)]byte
-	s := &stamp{unix: t.Unix(), amzDate: string(appendISO8601(buf[:0], t, false))}
-	c.last.Store(s)
-	return s.amzDate
-}
-
 // digit returns the last decimal digit of n >= 0.
 func digit(n int) byte { return byte('0' + n%10) }
 

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -148,17 +147,4 @@ func TestPolicySignerSign(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-}
-
-// TestStampCache checks that the x-amz-date is reused within a second and
-// renewed for the next one.
-func TestStampCache(t *testing.T) {
-	t.Parallel()
-	var c stampCache
-	t0 := time.Date(2026, 11, 25, 14, 30, 15, 0, time.UTC)
-	first := c.amzDate(t0)
-	assert.Equal(t, "20261125T143015Z", first)
-	assert.Same(t, unsafe.StringData(first), unsafe.StringData(c.amzDate(t0)), "the same second reuses the string")
-	assert.Equal(t, "20261125T143016Z", c.amzDate(t0.Add(time.Second)))
-	assert.Equal(t, "20261125T143015Z", c.amzDate(t0), "going back a second formats it again")
 }
