@@ -142,55 +142,58 @@ const reservedLengths = 1<<len("key") | 1<<len("bucket") | 1<<len("file") | 1<<l
 	1<<len("x-amz-signature") | 1<<len("x-amz-algorithm") | 1<<len("x-amz-credential") | 1<<len("x-amz-date") |
 	1<<len("x-amz-security-token") | 1<<len("signature") | 1<<len("awsaccesskeyid")
 
+// reservedFields are the names that a caller may not set in
+// PostInput.Fields, compared ignoring case, and why.
+var reservedFields = [...]struct{ name, why string }{
+	{"key", "set the key with PostInput.Key"},
+	{"bucket", "set the bucket with PostInput.Bucket; it is not a form field"},
+	{"file", "the browser sends the file itself as the last form part"},
+	{"policy", "the signer sets it"},
+	{"x-amz-signature", "the signer sets it"},
+	{"x-amz-algorithm", "the signer sets it"},
+	{"x-amz-credential", "the signer sets it"},
+	{"x-amz-date", "the signer sets it"},
+	{"x-amz-security-token", "the signer sets it from the credentials' session token"},
+	{"signature", "it belongs to SigV2 forms, which s3post does not make"},
+	{"awsaccesskeyid", "it belongs to SigV2 forms, which s3post does not make"},
+}
+
 // reservedField returns why a caller may not set a field in
-// PostInput.Fields, if it is one of those reserved (compared ignoring case).
+// PostInput.Fields, if it is one of those reserved.
 func reservedField(name string) (why string, reserved bool) {
 	if len(name) >= 64 || reservedLengths&(1<<len(name)) == 0 {
 		return "", false // the usual case, ruled out by the length alone
 	}
-	var buf [len("x-amz-security-token")]byte // the longest reserved name
-	lower := buf[:len(name)]
-	for i := range lower {
-		lower[i] = lowerASCII(name[i])
-	}
-	switch string(lower) {
-	case "key":
-		return "set the key with PostInput.Key", true
-	case "bucket":
-		return "set the bucket with PostInput.Bucket; it is not a form field", true
-	case "file":
-		return "the browser sends the file itself as the last form part", true
-	case "policy", "x-amz-signature", "x-amz-algorithm", "x-amz-credential", "x-amz-date":
-		return "the signer sets it", true
-	case "x-amz-security-token":
-		return "the signer sets it from the credentials' session token", true
-	case "signature", "awsaccesskeyid":
-		return "it belongs to SigV2 forms, which s3post does not make", true
+	for i := range reservedFields {
+		if r := &reservedFields[i]; equalFold(name, r.name) {
+			return r.why, true
+		}
 	}
 	return "", false
 }
 
 // checkFields validates the caller's form fields and appends them to dst
 // sorted by name ignoring case, so that the policy does not depend on map
-// order.
+// order. They are sorted first and checked in that order, so that the first
+// bad field reported is always the same one.
 func checkFields(dst []formField, fields map[string]string) ([]formField, error) {
 	out := dst
 	for name, value := range fields {
-		if err := checkFieldName(name); err != nil {
-			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", name), err.Error())
-		}
-		if why, reserved := reservedField(name); reserved {
-			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", name), "reserved field: "+why)
-		}
-		if !utf8.ValidString(value) {
-			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", name), "the value is not valid UTF-8")
-		}
 		out = append(out, formField{name: name, value: value})
 	}
 	sortFields(out)
-	for i := 1; i < len(out); i++ {
-		if equalFold(out[i].name, out[i-1].name) {
-			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", out[i].name),
+	for i, f := range out {
+		if err := checkFieldName(f.name); err != nil {
+			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", f.name), err.Error())
+		}
+		if why, reserved := reservedField(f.name); reserved {
+			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", f.name), "reserved field: "+why)
+		}
+		if !utf8.ValidString(f.value) {
+			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", f.name), "the value is not valid UTF-8")
+		}
+		if i > 0 && equalFold(f.name, out[i-1].name) {
+			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", f.name),
 				fmt.Sprintf("duplicates Fields[%q]: S3 field names are case-insensitive, keep one", out[i-1].name))
 		}
 	}
@@ -201,17 +204,17 @@ func checkFields(dst []formField, fields map[string]string) ([]formField, error)
 // handful of fields, which an insertion sort orders fastest.
 func sortFields(fields []formField) {
 	if len(fields) > 12 {
-		slices.SortFunc(fields, compareFields)
+		slices.SortFunc(fields, func(a, b formField) int { return compareFields(&a, &b) })
 		return
 	}
 	for i := 1; i < len(fields); i++ {
-		for j := i; j > 0 && compareFields(fields[j], fields[j-1]) < 0; j-- {
+		for j := i; j > 0 && compareFields(&fields[j], &fields[j-1]) < 0; j-- {
 			fields[j], fields[j-1] = fields[j-1], fields[j]
 		}
 	}
 }
 
-func compareFields(a, b formField) int {
+func compareFields(a, b *formField) int {
 	if c := compareFold(a.name, b.name); c != 0 {
 		return c
 	}
@@ -230,9 +233,23 @@ func compareFold(a, b string) int {
 	return len(a) - len(b)
 }
 
-// equalFold reports whether two field names are equal ignoring case.
+// equalFold reports whether two field names are equal ignoring case. The
+// length test is inlined where it is called, and rules out most names.
 func equalFold(a, b string) bool {
-	return len(a) == len(b) && compareFold(a, b) == 0
+	if len(a) != len(b) {
+		return false
+	}
+	return equalFoldBytes(a, b)
+}
+
+// equalFoldBytes is equalFold for names of the same length.
+func equalFoldBytes(a, b string) bool {
+	for i := range len(a) {
+		if lowerASCII(a[i]) != lowerASCII(b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func lowerASCII(c byte) byte {
