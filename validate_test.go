@@ -50,3 +50,16 @@ func TestSortFields(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckFieldsReportsTheSameField checks that with several bad fields the
+// error names the same one every time, whatever the map's order.
+func TestCheckFieldsReportsTheSameField(t *testing.T) {
+	t.Parallel()
+	fields := map[string]string{"b d": "x", "a c": "x", "Policy": "x", "x-amz-meta-ok": "\xff", "acl": "private"}
+	_, first := checkFields(nil, fields)
+	assert.ErrorContains(t, first, `Fields["a c"]`)
+	for range 50 {
+		_, err := checkFields(nil, fields)
+		assert.Equal(t, first.Error(), err.Error())
+	}
+}
