@@ -21,12 +21,21 @@ var signerFields = [...]string{"x-amz-algorithm", "x-amz-credential", "x-amz-dat
 // field that the caller did not constrain: an exact match, or, when the value
 // holds ${filename}, a prefix match on the text before it, since S3
 // substitutes the variable before it checks the policy and an exact match
-// could never pass.
-func appendFieldCondition(b []byte, name, value string) []byte {
+// could never pass. The name is a checked field name, which JSON holds as it
+// is; so is the value when plain (see plainJSON), and it is escaped
+// otherwise.
+func appendFieldCondition(b []byte, name, value string, plain bool) []byte {
+	open, separator, end := `{"`, `": "`, `"}` // as appendEq writes
 	if prefix, _, templated := strings.Cut(value, filenameVariable); templated {
-		return appendStartsWith(b, name, prefix)
+		open, separator, end, value = `["starts-with", "$`, `", "`, `"]`, prefix // as appendStartsWith writes
 	}
-	return appendEq(b, name, value)
+	b = append(append(append(b, open...), name...), separator...)
+	if plain {
+		b = append(b, value...)
+	} else {
+		b = appendJSONStringBody(b, value)
+	}
+	return append(b, end...)
 }
 
 // encodePolicy appends the policy document and then its base64 to buf[:0],
@@ -56,12 +65,12 @@ func appendPolicy(b []byte, in *checkedInput, clock *stamp, signer *signerCondit
 	}
 	for _, f := range in.fields {
 		if !f.constrained {
-			b = append(appendFieldCondition(b, f.name, f.value), ", "...)
+			b = append(appendFieldCondition(b, f.name, f.value, f.plain), ", "...)
 		}
 	}
 	b = appendEq(b, "bucket", in.bucket)
 	if !in.keyConstrained {
-		b = appendFieldCondition(append(b, ", "...), "key", in.key)
+		b = appendFieldCondition(append(b, ", "...), "key", in.key, in.keyPlain)
 	}
 	b = append(append(b, ", "...), signer.credential...)
 	b = append(append(b, ", "...), clock.date...)
@@ -97,12 +106,16 @@ func appendJSONString(b []byte, s string) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// plainJSON reports whether JSON strings hold s as it is: s is printable
+// ASCII without '"' or '\\'.
+func plainJSON(s string) bool { return jsonSafePrefix(s) == len(s) }
+
 // appendJSONStringBody appends s escaped for use inside JSON quotes. Only
 // printable ASCII other than '"' and '\' is written as is; everything else is
 // escaped (\n, \u00e9, surrogate pairs above the BMP), so user data can
 // never end the string early, and invalid UTF-8 becomes U+FFFD.
 func appendJSONStringBody(b []byte, s string) []byte {
-	if jsonSafePrefix(s) == len(s) { // the usual case: nothing to escape
+	if plainJSON(s) { // the usual case: nothing to escape
 		return append(b, s...)
 	}
 	return appendEscaped(b, s)

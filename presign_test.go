@@ -172,6 +172,12 @@ func TestPresignPostFilename(t *testing.T) {
 			key:    map[string]any{"key": "k"},
 		},
 		{
+			reason: "${filename} after text that JSON escapes: the prefix is escaped",
+			in:     PostInput{Key: "\"é\"\\${filename}", Fields: map[string]string{"x-amz-meta-name": "ü\t${filename}"}},
+			want:   []any{[]any{"starts-with", "$x-amz-meta-name", "ü\t"}},
+			key:    []any{"starts-with", "$key", "\"é\"\\"},
+		},
+		{
 			reason: "the caller's key condition replaces the automatic one",
 			in:     PostInput{Key: "users/7/${filename}", Conditions: []Condition{StartsWith("$key", "users/7/")}},
 			want:   []any{[]any{"starts-with", "$key", "users/7/"}},

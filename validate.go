@@ -27,12 +27,17 @@ type checkedInput struct {
 	conditions  []Condition
 	// keyConstrained reports whether a caller condition is on "key".
 	keyConstrained bool
+	// keyPlain reports whether the key needs no escaping in JSON.
+	keyPlain bool
 }
 
 type formField struct {
 	name, value string
 	// constrained reports whether a caller condition is on this field.
 	constrained bool
+	// plain reports whether the value needs no escaping in JSON. (The name,
+	// a checked field name, never does.)
+	plain bool
 }
 
 // checkInput validates everything about the input that does not depend on
@@ -44,7 +49,8 @@ func checkInput(in *PostInput, fieldsBuf []formField) (checkedInput, error) {
 	if err := checkBucketName(in.Bucket); err != nil {
 		return checkedInput{}, err
 	}
-	if err := checkKey(in.Key); err != nil {
+	keyPlain, err := checkKey(in.Key)
+	if err != nil {
 		return checkedInput{}, err
 	}
 	fields, err := checkFields(fieldsBuf, in.Fields)
@@ -61,6 +67,7 @@ func checkInput(in *PostInput, fieldsBuf []formField) (checkedInput, error) {
 		key:        in.Key,
 		fields:     fields,
 		conditions: in.Conditions,
+		keyPlain:   keyPlain,
 	}
 	if err := ci.checkSatisfiable(); err != nil {
 		return checkedInput{}, err
@@ -125,16 +132,22 @@ func isAlnum(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
-func checkKey(k string) error {
+// checkKey validates the object key, and reports whether it is plain: JSON
+// holds it as it is.
+func checkKey(k string) (plain bool, err error) {
 	switch {
 	case k == "":
-		return inputError(ErrInvalidKey, "Key", "the key is empty: set PostInput.Key, e.g. \"uploads/${filename}\"")
+		return false, inputError(ErrInvalidKey, "Key", "the key is empty: set PostInput.Key, e.g. \"uploads/${filename}\"")
 	case len(k) > MaxKeyLength:
-		return inputError(ErrInvalidKey, "Key", fmt.Sprintf("the key has %d bytes; S3 keys have at most %d", len(k), MaxKeyLength))
-	case !utf8.ValidString(k):
-		return inputError(ErrInvalidKey, "Key", "the key is not valid UTF-8")
+		return false, inputError(ErrInvalidKey, "Key", fmt.Sprintf("the key has %d bytes; S3 keys have at most %d", len(k), MaxKeyLength))
 	}
-	return nil
+	if plainJSON(k) {
+		return true, nil // printable ASCII, so valid UTF-8
+	}
+	if !utf8.ValidString(k) {
+		return false, inputError(ErrInvalidKey, "Key", "the key is not valid UTF-8")
+	}
+	return false, nil
 }
 
 // reservedLengths has bit n set when a reserved field name has n bytes.
@@ -189,7 +202,8 @@ func checkFields(dst []formField, fields map[string]string) ([]formField, error)
 		if why, reserved := reservedField(f.name); reserved {
 			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", f.name), "reserved field: "+why)
 		}
-		if !utf8.ValidString(f.value) {
+		out[i].plain = plainJSON(f.value)
+		if !out[i].plain && !utf8.ValidString(f.value) {
 			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", f.name), "the value is not valid UTF-8")
 		}
 		if i > 0 && equalFold(f.name, out[i-1].name) {
