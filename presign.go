@@ -183,12 +183,16 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 	if err != nil {
 		return nil, err
 	}
-	// The policy is written into pooled scratch space, signed there, and
-	// copied out as the policy field.
+	// The policy is written into pooled scratch space and signed there; the
+	// policy and its signature are then copied out into one string, which
+	// the two fields share: one allocation for both.
 	scratch := signer.scratch()
 	defer signer.release(scratch)
 	var policy []byte
 	scratch.buf, policy = encodePolicy(scratch.buf, &ci, clock, signer.conditions)
+	signature := scratch.sign(policy)
+	scratch.buf = append(scratch.buf, signature[:]...)
+	signed := string(scratch.buf[len(scratch.buf)-len(policy)-len(signature):])
 
 	fields := make(map[string]string, len(ci.fields)+7)
 	for _, f := range ci.fields {
@@ -201,8 +205,8 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 	if creds.SessionToken != "" {
 		fields["x-amz-security-token"] = creds.SessionToken
 	}
-	fields["policy"] = string(policy)
-	fields["x-amz-signature"] = scratch.sign(policy)
+	fields["policy"] = signed[:len(policy)]
+	fields["x-amz-signature"] = signed[len(policy):]
 	return &PresignedPost{URL: url, Fields: fields, Expires: expires}, nil
 }
 

@@ -158,10 +158,9 @@ func (s *policySigner) release(sc *signingScratch) {
 
 // sign returns the lowercase hex HMAC-SHA256 of the base64 policy under the
 // signing key, as signPolicy does.
-func (sc *signingScratch) sign(policyBase64 []byte) string {
+func (sc *signingScratch) sign(policyBase64 []byte) (signature [2 * sha256.Size]byte) {
 	sc.mac.Reset()
 	sc.mac.Write(policyBase64)
-	var signature [2 * sha256.Size]byte
 	hex.Encode(signature[:], sc.mac.Sum(sc.sum[:0]))
-	return string(signature[:])
+	return signature
 }

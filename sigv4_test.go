@@ -142,7 +142,7 @@ func TestPolicySignerSign(t *testing.T) {
 				sc := s.scratch()
 				got := sc.sign([]byte(policy))
 				s.release(sc)
-				assert.Equal(t, signPolicy(key, policy), got)
+				assert.Equal(t, signPolicy(key, policy), string(got[:]))
 			}
 		}()
 	}
