@@ -156,12 +156,15 @@ running() { [ -f "$STATE/$1.pid" ] && kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/nu
 
 # s3 METHOD URL [CURL-ARGS...]: sends a SigV4-signed request, prints the HTTP
 # status (000 if there was no answer); the body is left in $STATE/last-response.
+# The keys reach curl as a config on its standard input, not as arguments,
+# which any user could read in ps.
 s3() {
   local method=$1 url=$2
   shift 2
-  curl -sS -o "$STATE/last-response" -w '%{http_code}' -X "$method" \
-    --aws-sigv4 "aws:amz:$REGION:s3" --user "$ACCESS_KEY:$SECRET_KEY" \
-    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@" "$url" 2>/dev/null || true
+  curl --config - -sS -o "$STATE/last-response" -w '%{http_code}' -X "$method" \
+    --aws-sigv4 "aws:amz:$REGION:s3" \
+    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@" "$url" 2>/dev/null \
+    <<<"user = \"$ACCESS_KEY:$SECRET_KEY\"" || true
 }
 
 # launch NAME CMD...: runs CMD in a session of its own, so that stop can kill
