@@ -4,28 +4,46 @@ package s3post
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestPresignPostAllocs pins the allocations of presigning a typical form:
 // the result and its map (five), and one string that the policy and
-// signature fields share. The date string is made once a second, and the
-// sorted fields of a form with up to eight of them stay on the stack. The race detector adds its own, so it does not run there.
+// signature fields share. The date string is made once a second, also when
+// forms of different lifetimes alternate, and the sorted fields of a form
+// with up to eight of them stay on the stack. The race detector adds its
+// own allocations, so it does not run there.
 func TestPresignPostAllocs(t *testing.T) {
+	eight := benchInput()
+	eight.Fields = map[string]string{}
+	for i := range 8 {
+		eight.Fields[fmt.Sprintf("x-amz-meta-%d", i)] = "v"
+	}
 	for _, tc := range []struct {
 		name, token string
+		inputs      []PostInput // presigned in turn
 		max         float64
 	}{
-		{"static", "", 6},
-		{"session-token", strings.Repeat("FwoGZXIvYXdzEXAMPLE", 39), 6},
+		{"static", "", []PostInput{benchInput()}, 6},
+		{"session-token", strings.Repeat("FwoGZXIvYXdzEXAMPLE", 39), []PostInput{benchInput()}, 6},
+		{"eight fields", "", []PostInput{eight}, 6},
+		{"alternating lifetimes", "", []PostInput{benchInput(), func() PostInput {
+			in := benchInput()
+			in.Expires = time.Minute
+			return in
+		}()}, 6},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, in, ctx := benchPresigner(tc.token), benchInput(), context.Background()
+			p, ctx := benchPresigner(tc.token), context.Background()
+			i := 0
 			allocs := testing.AllocsPerRun(200, func() {
-				if _, err := p.PresignPost(ctx, in); err != nil {
+				if _, err := p.PresignPost(ctx, tc.inputs[i%len(tc.inputs)]); err != nil {
 					t.Fatal(err)
 				}
+				i++
 			})
 			if allocs > tc.max {
 				t.Errorf("PresignPost makes %v allocations, want at most %v", allocs, tc.max)

@@ -10,7 +10,8 @@ import (
 // base64.StdEncoding.AppendEncode does, about twice as fast: it encodes six
 // bytes into eight characters at a time, with one table lookup for each two
 // characters, and leaves the last few bytes and the padding to
-// encoding/base64. src may be the tail of dst's buffer, as in encodePolicy.
+// encoding/base64. src may overlap dst[:len(dst)], as in encodePolicy,
+// where it is all of it, but not dst's spare capacity.
 func appendBase64(dst, src []byte) []byte {
 	n := base64.StdEncoding.EncodedLen(len(src))
 	dst = slices.Grow(dst, n)

@@ -2,6 +2,7 @@ package s3post
 
 import (
 	"strings"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -41,8 +42,8 @@ func appendFieldCondition(b []byte, name, value string, plain bool) []byte {
 // encodePolicy appends the policy document and then its base64 to buf[:0],
 // and returns the grown buffer and the base64 in it: the bytes that are
 // signed and sent as the policy field.
-func encodePolicy(buf []byte, in *checkedInput, clock *stamp, signer *signerConditions) (grown, policyBase64 []byte) {
-	doc := appendPolicy(buf[:0], in, clock, signer)
+func encodePolicy(buf []byte, in *checkedInput, expires time.Time, clock *stamp, signer *signerConditions) (grown, policyBase64 []byte) {
+	doc := appendPolicy(buf[:0], in, expires, clock, signer)
 	grown = appendBase64(doc, doc)
 	return grown, grown[len(doc):]
 }
@@ -56,8 +57,8 @@ func encodePolicy(buf []byte, in *checkedInput, clock *stamp, signer *signerCond
 // key unless the caller constrained it, and the signer's fields. The order
 // depends only on the input, so the same input and clock give the same
 // policy bytes.
-func appendPolicy(b []byte, in *checkedInput, clock *stamp, signer *signerConditions) []byte {
-	b = append(b, clock.head...)
+func appendPolicy(b []byte, in *checkedInput, expires time.Time, clock *stamp, signer *signerConditions) []byte {
+	b = clock.appendHead(b, expires)
 	// The bucket's condition is always there: those before it are followed
 	// by a separator, and those after it preceded by one.
 	for _, c := range in.conditions {

@@ -43,9 +43,8 @@ func FuzzAppendJSONString(f *testing.F) {
 	})
 }
 
-// TestJSONSafePrefix puts every byte value at every position of a string
-// long enough for two eight-byte words and a tail, and checks that the scan
-// stops exactly at the bytes that need escaping.
+// TestJSONSafePrefix puts every byte value at every position of a string,
+// and checks that the scan stops exactly at the bytes that need escaping.
 func TestJSONSafePrefix(t *testing.T) {
 	t.Parallel()
 	for c := 0; c < 256; c++ {
@@ -80,8 +79,9 @@ func TestEncodePolicy(t *testing.T) {
 	require.NoError(t, err)
 	signer := newSignerConditions("AKID/20261125/eu-central-1/s3/aws4_request", "token")
 	var stamps stampCache
-	clock := stamps.get(time.Date(2026, 11, 25, 14, 30, 15, 0, time.UTC), time.Date(2026, 11, 25, 15, 30, 15, 0, time.UTC))
-	doc := appendPolicy(nil, &in, clock, signer)
+	expires := time.Date(2026, 11, 25, 15, 30, 15, 0, time.UTC)
+	clock := stamps.get(time.Date(2026, 11, 25, 14, 30, 15, 0, time.UTC), expires)
+	doc := appendPolicy(nil, &in, expires, clock, signer)
 	require.True(t, json.Valid(doc), "%s", doc)
 
 	for _, tc := range []struct {
@@ -92,8 +92,23 @@ func TestEncodePolicy(t *testing.T) {
 		{"a buffer too small", make([]byte, 0, 10)},
 		{"a used buffer", []byte(strings.Repeat("stale", 1000))},
 	} {
-		grown, policy := encodePolicy(tc.buf, &in, clock, signer)
+		grown, policy := encodePolicy(tc.buf, &in, expires, clock, signer)
 		assert.Equal(t, base64.StdEncoding.EncodeToString(doc), string(policy), tc.reason)
 		assert.Equal(t, &grown[len(grown)-1], &policy[len(policy)-1], "%s: the base64 is in the returned buffer", tc.reason)
+	}
+}
+
+// TestAppendFieldCondition checks that the condition written for a field is
+// byte for byte the one appendEq or appendStartsWith writes, on the plain
+// path and on the escaping one.
+func TestAppendFieldCondition(t *testing.T) {
+	t.Parallel()
+	for _, value := range []string{"", "private", "201", `"quoted"`, "é", "uploads/${filename}", `"é"\${filename}.jpg`, "${filename}"} {
+		want := appendEq(nil, "x-amz-meta-a", value)
+		if prefix, _, templated := strings.Cut(value, "${filename}"); templated {
+			want = appendStartsWith(nil, "x-amz-meta-a", prefix)
+		}
+		got := appendFieldCondition([]byte{}, "x-amz-meta-a", value, plainJSON(value))
+		assert.Equal(t, string(want), string(got), "value %q", value)
 	}
 }

@@ -173,14 +173,14 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 	if err != nil {
 		return nil, fmt.Errorf("s3post: retrieving credentials: %w", err)
 	}
-	if err := checkLifetime(creds, t, expires); err != nil {
-		return nil, err
-	}
-
 	clock := p.stamps.get(t, expires)
 	amzDate := clock.amzDate
+	// The signer checks the keys, the first time it sees them.
 	signer, err := p.keys.signer(creds, amzDate[:len(dateFormat)], p.Region)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkLifetime(creds, t, expires); err != nil {
 		return nil, err
 	}
 	// The policy is written into pooled scratch space and signed there; the
@@ -189,7 +189,7 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 	scratch := signer.scratch()
 	defer signer.release(scratch)
 	var policy []byte
-	scratch.buf, policy = encodePolicy(scratch.buf, &ci, clock, signer.conditions)
+	scratch.buf, policy = encodePolicy(scratch.buf, &ci, expires, clock, signer.conditions)
 	signature := scratch.sign(policy)
 	scratch.buf = append(scratch.buf, signature[:]...)
 	signed := string(scratch.buf[len(scratch.buf)-len(policy)-len(signature):])

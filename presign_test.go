@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -239,6 +240,34 @@ func TestPresignPostURL(t *testing.T) {
 	}
 }
 
+// TestPresignPostChecksNewCredentials checks that credentials are checked
+// also when the Presigner has signed with others before: its signer cache
+// holds only credentials that passed.
+func TestPresignPostChecksNewCredentials(t *testing.T) {
+	t.Parallel()
+	var next atomic.Pointer[Credentials]
+	p := testPresigner()
+	p.Credentials = CredentialsProviderFunc(func(context.Context) (Credentials, error) { return *next.Load(), nil })
+	in := PostInput{Bucket: "example-bucket", Key: "k"}
+
+	next.Store(&Credentials{AccessKeyID: "AK", SecretAccessKey: "s"})
+	_, err := p.PresignPost(context.Background(), in)
+	require.NoError(t, err)
+	for _, bad := range []Credentials{
+		{AccessKeyID: "A/K", SecretAccessKey: "s"},
+		{AccessKeyID: "AK ", SecretAccessKey: "s"},
+		{AccessKeyID: "AK"},
+		{SecretAccessKey: "s"},
+	} {
+		next.Store(&bad)
+		_, err := p.PresignPost(context.Background(), in)
+		require.ErrorIs(t, err, ErrMissingCredentials, "access key %q", bad.AccessKeyID)
+	}
+	next.Store(&Credentials{AccessKeyID: "AK", SecretAccessKey: "s"})
+	_, err = p.PresignPost(context.Background(), in)
+	require.NoError(t, err, "the good credentials still sign")
+}
+
 func TestPresignPostErrors(t *testing.T) {
 	t.Parallel()
 	valid := PostInput{Bucket: "example-bucket", Key: "k"}
@@ -264,6 +293,7 @@ func TestPresignPostErrors(t *testing.T) {
 		{"provider returns empty keys", expired(Credentials{AccessKeyID: "AK"}), valid, ErrMissingCredentials, "empty access key ID or secret"},
 		{"access key with a slash breaks the scope", expired(Credentials{AccessKeyID: "A/K", SecretAccessKey: "s"}), valid, ErrMissingCredentials, "'/'"},
 		{"credentials already expired", expired(Credentials{AccessKeyID: "AK", SecretAccessKey: "s", Expires: testNow}), valid, ErrCredentialsExpired, "expired at 2026-11-25T14:30:15Z"},
+		{"expired and without a secret: the missing secret comes first", expired(Credentials{AccessKeyID: "AK", Expires: testNow}), valid, ErrMissingCredentials, "empty access key ID or secret"},
 		{"form would outlive the credentials", expired(Credentials{AccessKeyID: "AK", SecretAccessKey: "s", Expires: testNow.Add(30 * time.Minute)}), valid, ErrCredentialsExpired, "shorten PostInput.Expires"},
 		{"no region", &Presigner{Credentials: StaticCredentials("a", "b", "")}, valid, ErrInvalidRegion, "region is empty"},
 		{"region with a slash", &Presigner{Credentials: StaticCredentials("a", "b", ""), Region: "eu/1"}, valid, ErrInvalidRegion, "contains"},

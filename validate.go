@@ -228,6 +228,8 @@ func sortFields(fields []formField) {
 	}
 }
 
+// compareFields orders fields by name ignoring case, and names equal but
+// for case by their bytes, so that the order never depends on the input's.
 func compareFields(a, b *formField) int {
 	if c := compareFold(a.name, b.name); c != 0 {
 		return c
@@ -366,6 +368,9 @@ func (ci *checkedInput) checkSatisfiable() error {
 		if value, known := ci.valueOf(field); known {
 			if !templateCanMeet(value, c) {
 				return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i),
+					// strconv.Quote rather than %q: a value handed to fmt
+					// escapes, and with it the fields that PresignPost
+					// keeps on its stack.
 					fmt.Sprintf("the %s value %s does not meet %s: change the value or the condition", field, strconv.Quote(value), conditionText(c)))
 			}
 			continue

@@ -8,19 +8,24 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// TestReservedField checks every reserved name, in any case, against the
-// length filter that rules out most names before they are compared.
+// TestReservedField checks every reserved name, in any case, and that the
+// length filter, which rules out most names before they are compared, has
+// the length of each of them.
 func TestReservedField(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{
-		"key", "bucket", "file", "policy", "x-amz-signature", "x-amz-algorithm",
-		"x-amz-credential", "x-amz-date", "x-amz-security-token", "signature", "awsaccesskeyid",
-	} {
-		for _, variant := range []string{name, strings.ToUpper(name), strings.ToUpper(name[:1]) + name[1:]} {
+	var lengths uint64
+	for _, r := range reservedFields {
+		lengths |= 1 << len(r.name)
+		for _, variant := range []string{r.name, strings.ToUpper(r.name), strings.ToUpper(r.name[:1]) + r.name[1:]} {
 			why, reserved := reservedField(variant)
 			assert.True(t, reserved, "%s is reserved", variant)
-			assert.NotEmpty(t, why, "%s says why it is reserved", variant)
+			assert.Equal(t, r.why, why, "%s says why it is reserved", variant)
 		}
+	}
+	assert.Equal(t, uint64(reservedLengths), lengths, "reservedLengths has the length of every reserved name, and no other")
+	for _, name := range signerFields {
+		_, reserved := reservedField(name)
+		assert.True(t, reserved, "%s, which the signer sets, is reserved", name)
 	}
 	for _, name := range []string{"acl", "x-amz-meta-user", "keys", "Content-Type", "success_action_status", strings.Repeat("k", 70)} {
 		_, reserved := reservedField(name)
@@ -48,6 +53,18 @@ func TestSortFields(t *testing.T) {
 		for i := 1; i < n; i++ {
 			assert.Negative(t, compareFold(fields[i-1].name, fields[i].name), "n=%d: %s before %s", n, fields[i-1].name, fields[i].name)
 		}
+	}
+
+	// Names equal but for case (which checkFields then refuses) come out
+	// in one order whatever their order in, so that the error names the
+	// same field every time.
+	for _, in := range [][]string{{"acl", "ACL", "Acl"}, {"Acl", "acl", "ACL"}, {"ACL", "Acl", "acl"}} {
+		fields := make([]formField, len(in))
+		for i, name := range in {
+			fields[i] = formField{name: name}
+		}
+		sortFields(fields)
+		assert.Equal(t, []string{"ACL", "Acl", "acl"}, []string{fields[0].name, fields[1].name, fields[2].name}, "from %v", in)
 	}
 }
 
