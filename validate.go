@@ -150,11 +150,6 @@ func checkKey(k string) (plain bool, err error) {
 	return false, nil
 }
 
-// reservedLengths has bit n set when a reserved field name has n bytes.
-const reservedLengths = 1<<len("key") | 1<<len("bucket") | 1<<len("file") | 1<<len("policy") |
-	1<<len("x-amz-signature") | 1<<len("x-amz-algorithm") | 1<<len("x-amz-credential") | 1<<len("x-amz-date") |
-	1<<len("x-amz-security-token") | 1<<len("signature") | 1<<len("awsaccesskeyid")
-
 // reservedFields are the names that a caller may not set in
 // PostInput.Fields, compared ignoring case, and why.
 var reservedFields = [...]struct{ name, why string }{
@@ -170,6 +165,15 @@ var reservedFields = [...]struct{ name, why string }{
 	{"signature", "it belongs to SigV2 forms, which s3post does not make"},
 	{"awsaccesskeyid", "it belongs to SigV2 forms, which s3post does not make"},
 }
+
+// reservedLengths has bit n set when a reserved field name has n bytes
+// (all have fewer than 64).
+var reservedLengths = func() (lengths uint64) {
+	for _, r := range reservedFields {
+		lengths |= 1 << len(r.name)
+	}
+	return lengths
+}()
 
 // reservedField returns why a caller may not set a field in
 // PostInput.Fields, if it is one of those reserved.

@@ -8,21 +8,17 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// TestReservedField checks every reserved name, in any case, and that the
-// length filter, which rules out most names before they are compared, has
-// the length of each of them.
+// TestReservedField checks every reserved name, in any case, past the
+// length filter that rules out most names before they are compared.
 func TestReservedField(t *testing.T) {
 	t.Parallel()
-	var lengths uint64
 	for _, r := range reservedFields {
-		lengths |= 1 << len(r.name)
 		for _, variant := range []string{r.name, strings.ToUpper(r.name), strings.ToUpper(r.name[:1]) + r.name[1:]} {
 			why, reserved := reservedField(variant)
 			assert.True(t, reserved, "%s is reserved", variant)
 			assert.Equal(t, r.why, why, "%s says why it is reserved", variant)
 		}
 	}
-	assert.Equal(t, uint64(reservedLengths), lengths, "reservedLengths has the length of every reserved name, and no other")
 	for _, name := range signerFields {
 		_, reserved := reservedField(name)
 		assert.True(t, reserved, "%s, which the signer sets, is reserved", name)
