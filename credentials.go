@@ -118,3 +118,12 @@ func (p *staticProvider) String() string { return "StaticCredentials(" + p.creds
 
 // GoString hides the secret of the static credentials.
 func (p *staticProvider) GoString() string { return "s3post." + p.String() }
+
+// providerName describes a provider without printing its fields, which
+// might hold a secret.
+func providerName(p CredentialsProvider) string {
+	if s, ok := p.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return fmt.Sprintf("%T", p)
+}

@@ -301,3 +301,21 @@ func (c *CredentialsCache) String() string {
 
 // GoString is String, so that %#v does not print the fields either.
 func (c *CredentialsCache) GoString() string { return "s3post." + c.String() }
+
+// textError is an error with a text of its own that wraps errs, for
+// errors.Is and errors.As.
+type textError struct {
+	msg  string
+	errs []error
+}
+
+func (e *textError) Error() string   { return e.msg }
+func (e *textError) Unwrap() []error { return e.errs }
+
+// orNow returns now, or time.Now when now is nil.
+func orNow(now func() time.Time) func() time.Time {
+	if now == nil {
+		return time.Now
+	}
+	return now
+}

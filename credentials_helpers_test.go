@@ -2,15 +2,12 @@ package s3post_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/s3post/s3post"
 )
@@ -27,14 +24,8 @@ const (
 	credToken2  = "FwoGZXIvYXdzEXAMPLESESSIONTOKEN2"
 )
 
-// credSecrets are all the secrets above, and the tokens of the container
-// and web identity tests, for leak checks.
-var credSecrets = []string{credSecret, credToken, credSecret2, credToken2, containerToken, webToken}
-
-// credEnv returns a Getenv function that reads m.
-func credEnv(m map[string]string) func(string) string {
-	return func(key string) string { return m[key] }
-}
+// credSecrets are all the secrets above, for leak checks.
+var credSecrets = []string{credSecret, credToken, credSecret2, credToken2}
 
 // assertCreds compares credentials field by field, without ever printing a
 // secret in a failure message.
@@ -85,17 +76,6 @@ func safeText(t *testing.T, what, s string) string {
 	return s
 }
 
-// writeCredFile writes content to name in dir and returns its path. A nil
-// content writes nothing, for a file that does not exist.
-func writeCredFile(t *testing.T, dir, name string, content *string) string {
-	t.Helper()
-	path := filepath.Join(dir, name)
-	if content != nil {
-		require.NoError(t, os.WriteFile(path, []byte(*content), 0o600))
-	}
-	return path
-}
-
 // credClock is a settable clock that is safe for concurrent use.
 type credClock struct {
 	mu  sync.Mutex
@@ -118,4 +98,7 @@ func (c *credClock) Set(t time.Time) {
 	c.now = t
 }
 
-func credStr(s string) *string { return &s }
+var (
+	credsOne  = s3post.Credentials{AccessKeyID: credKeyID, SecretAccessKey: credSecret}
+	credsOneT = s3post.Credentials{AccessKeyID: credKeyID, SecretAccessKey: credSecret, SessionToken: credToken}
+)

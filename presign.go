@@ -33,6 +33,16 @@
 // regional, so uploads from other regions are not redirected (a redirect
 // breaks browser uploads with CORS).
 //
+// # Credentials
+//
+// Presigner.Credentials is a [CredentialsProvider]: one method that returns
+// [Credentials]. [StaticCredentials] serves keys from the caller's own
+// configuration, and [CredentialsCache] serves any provider's temporary
+// credentials until shortly before they expire. To find credentials where a
+// backend runs, as the AWS SDKs do (environment variables, shared files,
+// credential_process, web identity, ECS and EKS, EC2 instance metadata), use
+// package github.com/s3post/s3post/awsenv.
+//
 // # Errors
 //
 // Bad input is reported as an [*InputError] that wraps one of the sentinel

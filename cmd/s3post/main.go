@@ -11,7 +11,7 @@
 //
 // presign signs a form with the default credentials chain of the AWS SDKs
 // (environment variables first, then the shared AWS files and the other
-// sources of [s3post.DefaultCredentials]) and prints it as JSON ({"url", "fields", "expires"}, what [s3post.PresignedPost]
+// sources of [awsenv.DefaultCredentials]) and prints it as JSON ({"url", "fields", "expires"}, what [s3post.PresignedPost]
 // marshals to), as an HTML form, or as a curl command:
 //
 //	s3post presign -bucket my-bucket -key 'uploads/${filename}' -region eu-central-1 \

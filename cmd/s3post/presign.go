@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/s3post/s3post"
+	"github.com/s3post/s3post/awsenv"
 )
 
 const presignUsage = `Usage: s3post presign -bucket B -key K [-region R] [flags]
@@ -140,10 +141,10 @@ func (o *presignOptions) input() (s3post.PostInput, []string, error) {
 func (o *presignOptions) presigner(ctx context.Context) (*s3post.Presigner, error) {
 	var p *s3post.Presigner
 	if o.region != "" {
-		p = &s3post.Presigner{Credentials: s3post.DefaultCredentials(), Region: o.region}
+		p = &s3post.Presigner{Credentials: awsenv.DefaultCredentials(), Region: o.region}
 	} else {
 		var err error
-		p, err = s3post.NewPresignerFromEnv(ctx)
+		p, err = awsenv.NewPresigner(ctx)
 		if errors.Is(err, s3post.ErrInvalidRegion) {
 			return nil, usagef("presign: no region: pass -region, e.g. -region eu-central-1, or set AWS_REGION (or region in the shared config profile)")
 		}

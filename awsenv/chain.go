@@ -1,4 +1,4 @@
-package s3post
+package awsenv
 
 import (
 	"context"
@@ -7,24 +7,26 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/s3post/s3post"
 )
 
-// ChainCredentials returns a provider that asks each of providers in turn
+// Chain returns a provider that asks each of providers in turn
 // and returns the first credentials found.
 //
-// A provider whose error wraps [ErrNoCredentials] is skipped; any other
+// A provider whose error wraps [s3post.ErrNoCredentials] is skipped; any other
 // error stops the chain and is returned, so that a broken source (a
 // malformed file, a failing credential_process) is reported rather than
 // silently passed over. When no provider has credentials, the error wraps
-// [ErrNoCredentials] and the error of each provider, and says what was
+// [s3post.ErrNoCredentials] and the error of each provider, and says what was
 // tried. The returned provider is safe for concurrent use if providers are.
-func ChainCredentials(providers ...CredentialsProvider) CredentialsProvider {
-	return chainProvider{providers: append([]CredentialsProvider(nil), providers...)}
+func Chain(providers ...s3post.CredentialsProvider) s3post.CredentialsProvider {
+	return chainProvider{providers: append([]s3post.CredentialsProvider(nil), providers...)}
 }
 
 // DefaultCredentials returns the provider that most backends want in
-// Presigner.Credentials: the sources of the AWS SDKs' default chain, in
-// their order, each with its default settings, in a [CredentialsCache]
+// s3post.Presigner.Credentials: the sources of the AWS SDKs' default chain, in
+// their order, each with its default settings, in a [s3post.CredentialsCache]
 // that refreshes five to six minutes before the credentials expire:
 //
 //  1. [EnvProvider]: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY;
@@ -37,24 +39,30 @@ func ChainCredentials(providers ...CredentialsProvider) CredentialsProvider {
 //  5. [IMDSProvider]: the EC2 instance's role, from the instance metadata
 //     service, unless AWS_EC2_METADATA_DISABLED is "true".
 //
-// The first source that is configured is used, as in [ChainCredentials]: a
+// The first source that is configured is used, as in [Chain]: a
 // source that is configured but broken is an error, not skipped. Nothing is
 // read or asked here: the sources are read on the first Retrieve, and again
 // only when the cached credentials are about to expire. Off EC2, the first
 // Retrieve that finds no other source waits up to a second for the instance
 // metadata service to not answer.
-func DefaultCredentials() *CredentialsCache {
+func DefaultCredentials() *s3post.CredentialsCache {
 	return newDefaultCredentials(os.Getenv)
 }
 
 // newDefaultCredentials is DefaultCredentials with getenv injected.
-func newDefaultCredentials(getenv func(string) string) *CredentialsCache {
-	return NewCredentialsCache(defaultChain(getenv), CredentialsCacheOptions{RefreshJitter: time.Minute})
+func newDefaultCredentials(getenv func(string) string) *s3post.CredentialsCache {
+	return s3post.NewCredentialsCache(defaultChain(getenv), defaultCacheOptions())
+}
+
+// defaultCacheOptions are the cache settings of DefaultCredentials: the
+// default refresh window of five minutes, widened by up to a minute.
+func defaultCacheOptions() s3post.CredentialsCacheOptions {
+	return s3post.CredentialsCacheOptions{RefreshJitter: time.Minute}
 }
 
 // defaultChain is the chain of DefaultCredentials, with getenv injected.
-func defaultChain(getenv func(string) string) CredentialsProvider {
-	return ChainCredentials(
+func defaultChain(getenv func(string) string) s3post.CredentialsProvider {
+	return Chain(
 		EnvProvider{Getenv: getenv},
 		WebIdentityProvider{Getenv: getenv},
 		SharedFilesProvider{Getenv: getenv},
@@ -64,28 +72,28 @@ func defaultChain(getenv func(string) string) CredentialsProvider {
 }
 
 type chainProvider struct {
-	providers []CredentialsProvider
+	providers []s3post.CredentialsProvider
 }
 
-func (c chainProvider) Retrieve(ctx context.Context) (Credentials, error) {
+func (c chainProvider) Retrieve(ctx context.Context) (s3post.Credentials, error) {
 	var errs []error
 	for i, p := range c.providers {
 		if err := ctx.Err(); err != nil {
-			return Credentials{}, fmt.Errorf("s3post: credentials chain: %w", err)
+			return s3post.Credentials{}, fmt.Errorf("s3post: credentials chain: %w", err)
 		}
 		if p == nil {
-			return Credentials{}, inputError(ErrMissingCredentials, fmt.Sprintf("ChainCredentials provider %d", i), "it is nil")
+			return s3post.Credentials{}, inputError(s3post.ErrMissingCredentials, fmt.Sprintf("Chain provider %d", i), "it is nil")
 		}
 		creds, err := p.Retrieve(ctx)
 		if err == nil {
 			return creds, nil
 		}
-		if !errors.Is(err, ErrNoCredentials) {
-			return Credentials{}, err
+		if !errors.Is(err, s3post.ErrNoCredentials) {
+			return s3post.Credentials{}, err
 		}
 		errs = append(errs, err)
 	}
-	return Credentials{}, &chainError{errs: errs}
+	return s3post.Credentials{}, &chainError{errs: errs}
 }
 
 // String names the providers of the chain. It calls their String method if
@@ -95,15 +103,15 @@ func (c chainProvider) String() string {
 	for i, p := range c.providers {
 		names[i] = providerName(p)
 	}
-	return "ChainCredentials(" + strings.Join(names, ", ") + ")"
+	return "Chain(" + strings.Join(names, ", ") + ")"
 }
 
 // GoString is String, so that %#v does not print the fields either.
-func (c chainProvider) GoString() string { return "s3post." + c.String() }
+func (c chainProvider) GoString() string { return "awsenv." + c.String() }
 
 // providerName describes a provider without printing its fields, which
 // might hold a secret.
-func providerName(p CredentialsProvider) string {
+func providerName(p s3post.CredentialsProvider) string {
 	if s, ok := p.(fmt.Stringer); ok {
 		return s.String()
 	}
@@ -112,16 +120,16 @@ func providerName(p CredentialsProvider) string {
 
 // chainError reports that no provider of a chain had credentials.
 type chainError struct {
-	errs []error // each wraps ErrNoCredentials
+	errs []error // each wraps s3post.ErrNoCredentials
 }
 
 func (e *chainError) Error() string {
 	if len(e.errs) == 0 {
-		return "s3post: credentials chain: " + ErrNoCredentials.Error() + ": the chain is empty"
+		return "s3post: credentials chain: " + s3post.ErrNoCredentials.Error() + ": the chain is empty"
 	}
 	var b strings.Builder
 	b.WriteString("s3post: credentials chain: ")
-	b.WriteString(ErrNoCredentials.Error())
+	b.WriteString(s3post.ErrNoCredentials.Error())
 	b.WriteString(" in any source: ")
 	for i, err := range e.errs {
 		if i > 0 {
@@ -132,7 +140,7 @@ func (e *chainError) Error() string {
 	return b.String()
 }
 
-// Unwrap returns ErrNoCredentials and the error of each provider.
+// Unwrap returns s3post.ErrNoCredentials and the error of each provider.
 func (e *chainError) Unwrap() []error {
-	return append([]error{ErrNoCredentials}, e.errs...)
+	return append([]error{s3post.ErrNoCredentials}, e.errs...)
 }

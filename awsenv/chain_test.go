@@ -1,4 +1,4 @@
-package s3post_test
+package awsenv_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3post/s3post"
+	"github.com/s3post/s3post/awsenv"
 )
 
 // credSource is a fake provider that counts its calls.
@@ -37,7 +38,7 @@ func (secretHolder) Retrieve(context.Context) (s3post.Credentials, error) {
 	return s3post.Credentials{}, fmt.Errorf("s3post: holder: %w", s3post.ErrNoCredentials)
 }
 
-func TestChainCredentials(t *testing.T) {
+func TestChain(t *testing.T) {
 	t.Parallel()
 	errBroken := errors.New("s3post: broken source")
 	nothing := func(name string) *credSource {
@@ -96,7 +97,7 @@ func TestChainCredentials(t *testing.T) {
 			for i, s := range tc.sources {
 				providers[i] = s
 			}
-			got, err := credRetrieve(t, s3post.ChainCredentials(providers...), context.Background())
+			got, err := credRetrieve(t, awsenv.Chain(providers...), context.Background())
 			for i, s := range tc.sources {
 				assert.Equal(t, tc.wantCalls[i], s.calls.Load(), "calls of source %d: %s", i, tc.reason)
 			}
@@ -113,11 +114,11 @@ func TestChainCredentials(t *testing.T) {
 	}
 }
 
-func TestChainCredentialsUnwrapsEachError(t *testing.T) {
+func TestChainUnwrapsEachError(t *testing.T) {
 	t.Parallel()
 	pathErr := fmt.Errorf("s3post: files: %w", s3post.ErrNoCredentials)
-	chain := s3post.ChainCredentials(
-		s3post.EnvProvider{Getenv: credEnv(nil)},
+	chain := awsenv.Chain(
+		awsenv.EnvProvider{Getenv: credEnv(nil)},
 		s3post.CredentialsProviderFunc(func(context.Context) (s3post.Credentials, error) { return s3post.Credentials{}, pathErr }),
 	)
 	_, err := credRetrieve(t, chain, context.Background())
@@ -125,7 +126,7 @@ func TestChainCredentialsUnwrapsEachError(t *testing.T) {
 	assert.ErrorIs(t, err, pathErr, "each source's error is reachable with errors.Is")
 }
 
-func TestChainCredentialsMisuse(t *testing.T) {
+func TestChainMisuse(t *testing.T) {
 	t.Parallel()
 	canceled, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -141,8 +142,8 @@ func TestChainCredentialsMisuse(t *testing.T) {
 			name:      "nil provider",
 			reason:    "a nil source is a programming error, reported rather than skipped",
 			ctx:       context.Background(),
-			providers: []s3post.CredentialsProvider{s3post.EnvProvider{Getenv: credEnv(nil)}, nil},
-			errHas:    "s3post: ChainCredentials provider 1: it is nil",
+			providers: []s3post.CredentialsProvider{awsenv.EnvProvider{Getenv: credEnv(nil)}, nil},
+			errHas:    "s3post: Chain provider 1: it is nil",
 		},
 		{
 			name:      "canceled context",
@@ -155,7 +156,7 @@ func TestChainCredentialsMisuse(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := credRetrieve(t, s3post.ChainCredentials(tc.providers...), tc.ctx)
+			_, err := credRetrieve(t, awsenv.Chain(tc.providers...), tc.ctx)
 			require.Error(t, err, tc.reason)
 			assert.False(t, errors.Is(err, s3post.ErrNoCredentials), "the error must not look like an empty source")
 			if tc.wantErr != nil {
@@ -166,25 +167,25 @@ func TestChainCredentialsMisuse(t *testing.T) {
 	}
 }
 
-func TestChainCredentialsCopiesProviders(t *testing.T) {
+func TestChainCopiesProviders(t *testing.T) {
 	t.Parallel()
 	providers := []s3post.CredentialsProvider{s3post.StaticCredentials(credKeyID, credSecret, "")}
-	chain := s3post.ChainCredentials(providers...)
+	chain := awsenv.Chain(providers...)
 	providers[0] = nil
 	got, err := credRetrieve(t, chain, context.Background())
 	require.NoError(t, err, "changing the caller's slice does not change the chain")
 	assertCreds(t, credsOne, got)
 }
 
-func TestChainCredentialsString(t *testing.T) {
+func TestChainString(t *testing.T) {
 	t.Parallel()
-	chain := s3post.ChainCredentials(
-		s3post.EnvProvider{},
-		s3post.SharedFilesProvider{Profile: "dev"},
+	chain := awsenv.Chain(
+		awsenv.EnvProvider{},
+		awsenv.SharedFilesProvider{Profile: "dev"},
 		s3post.StaticCredentials(credKeyID, credSecret, credToken),
 		secretHolder{secret: credSecret},
 	)
-	want := `ChainCredentials(EnvProvider, SharedFilesProvider(profile "dev"), StaticCredentials(` + credKeyID + `), s3post_test.secretHolder)`
+	want := `Chain(EnvProvider, SharedFilesProvider(profile "dev"), StaticCredentials(` + credKeyID + `), awsenv_test.secretHolder)`
 	assert.Equal(t, want, safeText(t, "String", fmt.Sprint(chain)))
 	for _, s := range []string{fmt.Sprint(chain), fmt.Sprintf("%+v", chain), fmt.Sprintf("%#v", chain)} {
 		assertNoSecret(t, "chain String", s)
@@ -249,7 +250,7 @@ func TestDefaultCredentials(t *testing.T) {
 			if tc.credentials == nil {
 				delete(env, "AWS_SHARED_CREDENTIALS_FILE")
 			}
-			got, err := credRetrieve(t, s3post.DefaultChainForTest(credEnv(env)), context.Background())
+			got, err := credRetrieve(t, awsenv.DefaultChainForTest(credEnv(env)), context.Background())
 			if tc.wantErr == nil {
 				require.NoError(t, err, tc.reason)
 				assertCreds(t, tc.want, got, tc.reason)
@@ -266,9 +267,9 @@ func TestDefaultCredentials(t *testing.T) {
 
 func TestDefaultCredentialsShape(t *testing.T) {
 	t.Parallel()
-	c := s3post.DefaultCredentials()
+	c := awsenv.DefaultCredentials()
 	require.NotNil(t, c)
-	assert.Equal(t, "CredentialsCache(ChainCredentials(EnvProvider, WebIdentityProvider, SharedFilesProvider, ContainerProvider, IMDSProvider))", c.String())
+	assert.Equal(t, "CredentialsCache(Chain(EnvProvider, WebIdentityProvider, SharedFilesProvider, ContainerProvider, IMDSProvider))", c.String())
 	var _ s3post.CredentialsLifetimeProvider = c
 	assert.Same(t, c, s3post.NewCredentialsCache(c, s3post.CredentialsCacheOptions{}), "it is already cached")
 	assert.False(t, strings.Contains(fmt.Sprintf("%#v", c), "func"), "%#v shows no fields")

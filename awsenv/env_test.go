@@ -1,4 +1,4 @@
-package s3post_test
+package awsenv_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3post/s3post"
+	"github.com/s3post/s3post/awsenv"
 )
 
 func TestEnvProvider(t *testing.T) {
@@ -92,7 +93,7 @@ func TestEnvProvider(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := credRetrieve(t, s3post.EnvProvider{Getenv: credEnv(tc.env)}, context.Background())
+			got, err := credRetrieve(t, awsenv.EnvProvider{Getenv: credEnv(tc.env)}, context.Background())
 			if tc.wantErr == nil {
 				require.NoError(t, err, tc.reason)
 				assertCreds(t, tc.want, got, tc.reason)

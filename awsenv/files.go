@@ -1,4 +1,4 @@
-package s3post
+package awsenv
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/s3post/s3post"
 )
 
 // SharedFilesProvider reads credentials from a profile of the shared
@@ -34,7 +36,7 @@ import (
 // is part of the value, not a comment. Indented lines continue the value
 // above them.
 //
-// Retrieve returns an error wrapping [ErrNoCredentials] when the profile is
+// Retrieve returns an error wrapping [s3post.ErrNoCredentials] when the profile is
 // "default" and neither file has it, or when the profile has no credentials
 // at all; a missing file is not an error. It returns other errors, which stop
 // a chain, when a file cannot be read or parsed, when a profile asked for by
@@ -44,7 +46,7 @@ import (
 // would then use the role), and one without static keys that uses AWS IAM
 // Identity Center (sso_*) or a web identity token (web_identity_token_file).
 //
-// The files are read on every call; wrap the provider in a [CredentialsCache]
+// The files are read on every call; wrap the provider in a [s3post.CredentialsCache]
 // to read them once. The zero value is ready to use, and Retrieve is safe for
 // concurrent use.
 type SharedFilesProvider struct {
@@ -78,19 +80,19 @@ type SharedFilesProvider struct {
 }
 
 // Retrieve reads the credentials of the profile.
-func (p SharedFilesProvider) Retrieve(ctx context.Context) (Credentials, error) {
+func (p SharedFilesProvider) Retrieve(ctx context.Context) (s3post.Credentials, error) {
 	prof, err := p.load()
 	if err != nil {
-		return Credentials{}, err
+		return s3post.Credentials{}, err
 	}
 	if prof.cred == nil && prof.conf == nil {
-		return Credentials{}, prof.notFound()
+		return s3post.Credentials{}, prof.notFound()
 	}
 
 	// A role wins over static keys in the AWS CLI and SDKs: the keys are
 	// only the source of the role, so using them would sign as someone else.
 	if prof.get("role_arn") != "" {
-		return Credentials{}, prof.unsupported("role_arn", "assuming a role")
+		return s3post.Credentials{}, prof.unsupported("role_arn", "assuming a role")
 	}
 	if c, ok, err := staticProfileKeys(prof.cred, prof.name, prof.credFile.path); ok || err != nil {
 		return c, err
@@ -99,20 +101,20 @@ func (p SharedFilesProvider) Retrieve(ctx context.Context) (Credentials, error) 
 		return c, err
 	}
 	if prof.get("web_identity_token_file") != "" {
-		return Credentials{}, prof.unsupported("web_identity_token_file", "web identity federation")
+		return s3post.Credentials{}, prof.unsupported("web_identity_token_file", "web identity federation")
 	}
 	if key := prof.ssoKey(); key != "" {
-		return Credentials{}, prof.unsupported(key, "AWS IAM Identity Center (SSO)")
+		return s3post.Credentials{}, prof.unsupported(key, "AWS IAM Identity Center (SSO)")
 	}
 	if cmd := prof.get("credential_process"); cmd != "" {
 		c, err := runCredentialProcess(ctx, cmd, p.ProcessTimeout, orNow(p.Now))
 		if err != nil {
-			return Credentials{}, fmt.Errorf("s3post: profile %q: %w", prof.name, err)
+			return s3post.Credentials{}, fmt.Errorf("s3post: profile %q: %w", prof.name, err)
 		}
 		return c, nil
 	}
-	return Credentials{}, fmt.Errorf("s3post: profile %q: %w: it has no aws_access_key_id, aws_secret_access_key or credential_process",
-		prof.name, ErrNoCredentials)
+	return s3post.Credentials{}, fmt.Errorf("s3post: profile %q: %w: it has no aws_access_key_id, aws_secret_access_key or credential_process",
+		prof.name, s3post.ErrNoCredentials)
 }
 
 // Region returns the region key of the profile in the config file, or ""
@@ -139,7 +141,7 @@ func (p SharedFilesProvider) String() string {
 
 // GoString returns String with the package name, so that %#v does not print
 // the fields.
-func (p SharedFilesProvider) GoString() string { return "s3post." + p.String() }
+func (p SharedFilesProvider) GoString() string { return "awsenv." + p.String() }
 
 // sharedProfile is one profile as found in the two files.
 type sharedProfile struct {
@@ -267,23 +269,23 @@ func (p *sharedProfile) notFound() error {
 	if p.explicit {
 		return fmt.Errorf("s3post: profile %q not found in %s", p.name, where)
 	}
-	return fmt.Errorf("s3post: shared files: %w: profile %q not found in %s", ErrNoCredentials, p.name, where)
+	return fmt.Errorf("s3post: shared files: %w: profile %q not found in %s", s3post.ErrNoCredentials, p.name, where)
 }
 
 // staticProfileKeys returns the static keys of a section. ok is false when
 // the section sets neither key.
-func staticProfileKeys(sec map[string]string, profile, path string) (c Credentials, ok bool, err error) {
+func staticProfileKeys(sec map[string]string, profile, path string) (c s3post.Credentials, ok bool, err error) {
 	c.AccessKeyID = sec["aws_access_key_id"]
 	c.SecretAccessKey = sec["aws_secret_access_key"]
 	switch {
 	case c.AccessKeyID == "" && c.SecretAccessKey == "":
-		return Credentials{}, false, nil
+		return s3post.Credentials{}, false, nil
 	case c.SecretAccessKey == "":
-		return Credentials{}, true, fmt.Errorf("s3post: profile %q in %s: %w: aws_access_key_id is set but aws_secret_access_key is not",
-			profile, path, ErrMissingCredentials)
+		return s3post.Credentials{}, true, fmt.Errorf("s3post: profile %q in %s: %w: aws_access_key_id is set but aws_secret_access_key is not",
+			profile, path, s3post.ErrMissingCredentials)
 	case c.AccessKeyID == "":
-		return Credentials{}, true, fmt.Errorf("s3post: profile %q in %s: %w: aws_secret_access_key is set but aws_access_key_id is not",
-			profile, path, ErrMissingCredentials)
+		return s3post.Credentials{}, true, fmt.Errorf("s3post: profile %q in %s: %w: aws_secret_access_key is set but aws_access_key_id is not",
+			profile, path, s3post.ErrMissingCredentials)
 	}
 	c.SessionToken = sec["aws_session_token"]
 	if c.SessionToken == "" {

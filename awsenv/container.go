@@ -1,4 +1,4 @@
-package s3post
+package awsenv
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/s3post/s3post"
 )
 
 // ContainerProvider gets credentials from the endpoint that Amazon ECS
@@ -32,18 +34,18 @@ import (
 // The endpoint answers a GET with the credentials as JSON (AccessKeyId,
 // SecretAccessKey, Token, Expiration).
 //
-// Retrieve returns an error wrapping [ErrNoCredentials] when neither URI
+// Retrieve returns an error wrapping [s3post.ErrNoCredentials] when neither URI
 // variable is set. Anything else that goes wrong is an error of its own,
 // which stops a chain: a URI that is malformed or not allowed (an
-// [*InputError] wrapping [ErrInvalidEndpoint]), a token file
+// [*s3post.InputError] wrapping [s3post.ErrInvalidEndpoint]), a token file
 // that is missing or empty, an endpoint that does not answer in time, an
 // HTTP error status (the error quotes the endpoint's "code" and "message"
 // when it gives them as JSON), an answer that is not the expected JSON,
 // credentials without keys, or credentials that have already expired
-// (wrapping [ErrCredentialsExpired]). Errors never quote the token or an
+// (wrapping [s3post.ErrCredentialsExpired]). Errors never quote the token or an
 // answer's body.
 //
-// Every call asks the endpoint; wrap the provider in a [CredentialsCache].
+// Every call asks the endpoint; wrap the provider in a [s3post.CredentialsCache].
 // The zero value is ready to use, and Retrieve is safe for concurrent use.
 type ContainerProvider struct {
 	// Timeout bounds the request. Optional; the default is five seconds.
@@ -78,15 +80,15 @@ var containerAgentIPs = []net.IP{
 }
 
 // Retrieve asks the container credentials endpoint for credentials.
-func (p ContainerProvider) Retrieve(ctx context.Context) (Credentials, error) {
+func (p ContainerProvider) Retrieve(ctx context.Context) (s3post.Credentials, error) {
 	getenv := orGetenv(p.Getenv)
 	endpoint, https, err := containerEndpoint(getenv)
 	if err != nil {
-		return Credentials{}, err
+		return s3post.Credentials{}, err
 	}
 	token, err := containerToken(getenv)
 	if err != nil {
-		return Credentials{}, fmt.Errorf("s3post: %s: %w", containerLabel, err)
+		return s3post.Credentials{}, fmt.Errorf("s3post: %s: %w", containerLabel, err)
 	}
 	timeout := p.Timeout
 	if timeout <= 0 {
@@ -99,14 +101,14 @@ func (p ContainerProvider) Retrieve(ctx context.Context) (Credentials, error) {
 	}
 	a, err := src.do(ctx, http.MethodGet, endpoint, header, "")
 	if err != nil {
-		return Credentials{}, fmt.Errorf("s3post: %w", err)
+		return s3post.Credentials{}, fmt.Errorf("s3post: %w", err)
 	}
 	if a.status != http.StatusOK {
-		return Credentials{}, fmt.Errorf("s3post: %s: GET %s answered HTTP %d%s", containerLabel, redactURL(endpoint), a.status, containerErrorText(a, token))
+		return s3post.Credentials{}, fmt.Errorf("s3post: %s: GET %s answered HTTP %d%s", containerLabel, redactURL(endpoint), a.status, containerErrorText(a, token))
 	}
 	c, err := parseEndpointCredentials(a, orNow(p.Now)())
 	if err != nil {
-		return Credentials{}, fmt.Errorf("s3post: %s: GET %s: %w", containerLabel, redactURL(endpoint), err)
+		return s3post.Credentials{}, fmt.Errorf("s3post: %s: GET %s: %w", containerLabel, redactURL(endpoint), err)
 	}
 	return c, nil
 }
@@ -117,26 +119,26 @@ func containerEndpoint(getenv func(string) string) (endpoint string, https bool,
 		// The path must not be able to change the host, as "@host/x" would.
 		u, err := url.Parse(ecsAgentEndpoint + rel)
 		if !strings.HasPrefix(rel, "/") || err != nil || u.Host != "169.254.170.2" || u.User != nil {
-			return "", false, sourceInputError(containerLabel, ErrInvalidEndpoint, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "it must be a path starting with /")
+			return "", false, sourceInputError(containerLabel, s3post.ErrInvalidEndpoint, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "it must be a path starting with /")
 		}
 		return u.String(), false, nil
 	}
 	full := getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI")
 	if full == "" {
 		return "", false, fmt.Errorf("s3post: %s: %w: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI are not set",
-			containerLabel, ErrNoCredentials)
+			containerLabel, s3post.ErrNoCredentials)
 	}
 	u, err := url.Parse(full)
 	switch {
 	case err != nil || u.Host == "" || u.Hostname() == "":
-		return "", false, sourceInputError(containerLabel, ErrInvalidEndpoint, "AWS_CONTAINER_CREDENTIALS_FULL_URI", "it is not a URL with a host")
+		return "", false, sourceInputError(containerLabel, s3post.ErrInvalidEndpoint, "AWS_CONTAINER_CREDENTIALS_FULL_URI", "it is not a URL with a host")
 	case u.Scheme == "https":
 		return full, true, nil
 	case u.Scheme != "http":
-		return "", false, sourceInputError(containerLabel, ErrInvalidEndpoint, "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+		return "", false, sourceInputError(containerLabel, s3post.ErrInvalidEndpoint, "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 			fmt.Sprintf("it has scheme %q; want http or https", u.Scheme))
 	case !containerHostAllowed(u.Hostname()):
-		return "", false, sourceInputError(containerLabel, ErrInvalidEndpoint, "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+		return "", false, sourceInputError(containerLabel, s3post.ErrInvalidEndpoint, "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 			fmt.Sprintf("it has host %q: an http URI must use a loopback address, 169.254.170.2, 169.254.170.23 or fd00:ec2::23; use https for any other host", u.Hostname()))
 	}
 	return full, false, nil
@@ -196,6 +198,6 @@ func containerErrorText(a *httpAnswer, token string) string {
 // String returns "ContainerProvider".
 func (ContainerProvider) String() string { return "ContainerProvider" }
 
-// GoString returns "s3post.ContainerProvider", so that %#v does not print
+// GoString returns "awsenv.ContainerProvider", so that %#v does not print
 // the fields.
-func (ContainerProvider) GoString() string { return "s3post.ContainerProvider" }
+func (ContainerProvider) GoString() string { return "awsenv.ContainerProvider" }

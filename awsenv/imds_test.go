@@ -1,4 +1,4 @@
-package s3post_test
+package awsenv_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3post/s3post"
+	"github.com/s3post/s3post/awsenv"
 )
 
 func TestIMDSProvider(t *testing.T) {
@@ -188,7 +189,7 @@ func TestIMDSProvider(t *testing.T) {
 			for k, v := range tc.env {
 				env[k] = v
 			}
-			p := s3post.IMDSProvider{Getenv: credEnv(env), Timeout: tc.timeout, Now: endpointClock}
+			p := awsenv.IMDSProvider{Getenv: credEnv(env), Timeout: tc.timeout, Now: endpointClock}
 			got, err := credRetrieve(t, p, context.Background())
 			checkSourceResult(t, tc.reason, got, err, tc.want, tc.wantErr, tc.errHas)
 			if tc.name == "role credentials" {
@@ -234,7 +235,7 @@ func checkSourceResult(t *testing.T, reason string, got s3post.Credentials, err 
 
 func TestIMDSProviderUnreachable(t *testing.T) {
 	t.Parallel()
-	p := s3post.IMDSProvider{Getenv: credEnv(map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": closedURL(t)})}
+	p := awsenv.IMDSProvider{Getenv: credEnv(map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": closedURL(t)})}
 	_, err := credRetrieve(t, p, context.Background())
 	require.ErrorIs(t, err, s3post.ErrNoCredentials, "no metadata service means not on EC2: a chain moves on")
 	assert.Contains(t, err.Error(), "s3post: EC2 instance metadata: no credentials found: PUT http://127.0.0.1:")
@@ -246,7 +247,7 @@ func TestIMDSProviderCanceled(t *testing.T) {
 	srv := newFakeEndpoint(t, false, imdsFake{tokenDelay: time.Minute}.handler())
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	p := s3post.IMDSProvider{Endpoint: srv.URL, Timeout: time.Minute, Getenv: credEnv(nil)}
+	p := awsenv.IMDSProvider{Endpoint: srv.URL, Timeout: time.Minute, Getenv: credEnv(nil)}
 	_, err := credRetrieve(t, p, ctx)
 	require.ErrorIs(t, err, context.DeadlineExceeded, "the caller's ctx bounds the requests")
 	assert.False(t, errors.Is(err, s3post.ErrNoCredentials), "a caller who gives up is not a missing service")
@@ -265,7 +266,7 @@ func TestIMDSProviderDefaultEndpoints(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := newFakeEndpoint(t, false, imdsFake{}.handler())
-			p := s3post.IMDSProvider{
+			p := awsenv.IMDSProvider{
 				Getenv:     credEnv(map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE": tc.mode}),
 				HTTPClient: srv.redirectClient(tc.addr),
 				Now:        endpointClock,
@@ -283,7 +284,7 @@ func TestIMDSProviderDefaultEndpoints(t *testing.T) {
 func TestIMDSProviderFieldWins(t *testing.T) {
 	t.Parallel()
 	srv := newFakeEndpoint(t, false, imdsFake{}.handler())
-	p := s3post.IMDSProvider{
+	p := awsenv.IMDSProvider{
 		Endpoint: srv.URL,
 		Getenv:   credEnv(map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": closedURL(t)}),
 		Now:      endpointClock,
@@ -295,7 +296,7 @@ func TestIMDSProviderFieldWins(t *testing.T) {
 
 func TestIMDSProviderString(t *testing.T) {
 	t.Parallel()
-	p := s3post.IMDSProvider{Endpoint: "http://user:" + credSecret + "@127.0.0.1"}
+	p := awsenv.IMDSProvider{Endpoint: "http://user:" + credSecret + "@127.0.0.1"}
 	for _, s := range []string{p.String(), fmt.Sprint(p), fmt.Sprintf("%+v", p), fmt.Sprintf("%#v", p)} {
 		assert.Contains(t, safeText(t, "String", s), "IMDSProvider")
 	}

@@ -1,4 +1,4 @@
-package s3post
+package awsenv
 
 import (
 	"bytes"
@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/s3post/s3post"
 )
 
 // This file holds what the credential sources that ask an HTTP endpoint
@@ -133,23 +135,7 @@ type noAnswerError struct {
 func (e *noAnswerError) Error() string { return e.msg + ": " + e.err.Error() }
 func (e *noAnswerError) Unwrap() error { return e.err }
 
-// textError is an error with a text of its own that wraps errs, for
-// errors.Is and errors.As.
-type textError struct {
-	msg  string
-	errs []error
-}
-
-func (e *textError) Error() string   { return e.msg }
-func (e *textError) Unwrap() []error { return e.errs }
-
-// prefixError returns err with "s3post: " and prefix before its text, once
-// only, wrapping err.
-func prefixError(prefix string, err error) error {
-	return &textError{msg: "s3post: " + prefix + ": " + strings.TrimPrefix(err.Error(), "s3post: "), errs: []error{err}}
-}
-
-// sourceInputError is an [*InputError] about the configuration of a
+// sourceInputError is an [*s3post.InputError] about the configuration of a
 // credentials source, with "s3post: " and the source's label before its
 // text, such as "s3post: container credentials:
 // AWS_CONTAINER_CREDENTIALS_FULL_URI: ...".
@@ -222,10 +208,10 @@ type endpointCredentials struct {
 
 // parseEndpointCredentials decodes the credentials JSON of a metadata or
 // container endpoint. Its errors never quote the body.
-func parseEndpointCredentials(a *httpAnswer, now time.Time) (Credentials, error) {
+func parseEndpointCredentials(a *httpAnswer, now time.Time) (s3post.Credentials, error) {
 	body := bytes.TrimSpace(a.body)
 	if len(body) == 0 || body[0] != '{' {
-		return Credentials{}, fmt.Errorf("the answer is not a JSON object but %s", a.describeBody())
+		return s3post.Credentials{}, fmt.Errorf("the answer is not a JSON object but %s", a.describeBody())
 	}
 	var ec endpointCredentials
 	if err := json.Unmarshal(body, &ec); err != nil {
@@ -233,22 +219,22 @@ func parseEndpointCredentials(a *httpAnswer, now time.Time) (Credentials, error)
 		var typeErr *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &syntaxErr):
-			return Credentials{}, fmt.Errorf("the answer is not valid JSON (error at byte %d of %d)", syntaxErr.Offset, len(body))
+			return s3post.Credentials{}, fmt.Errorf("the answer is not valid JSON (error at byte %d of %d)", syntaxErr.Offset, len(body))
 		case errors.As(err, &typeErr) && typeErr.Field != "":
-			return Credentials{}, fmt.Errorf("the answer's field %s has the wrong type, want %s", typeErr.Field, typeErr.Type)
+			return s3post.Credentials{}, fmt.Errorf("the answer's field %s has the wrong type, want %s", typeErr.Field, typeErr.Type)
 		}
-		return Credentials{}, errors.New("the answer is not a JSON object of credentials")
+		return s3post.Credentials{}, errors.New("the answer is not a JSON object of credentials")
 	}
 	if ec.Code != "" && !strings.EqualFold(ec.Code, "Success") {
 		// Quote the service's error, without any secret of the same answer.
-		return Credentials{}, fmt.Errorf("the answer has Code %q: %q",
+		return s3post.Credentials{}, fmt.Errorf("the answer has Code %q: %q",
 			remoteText(ec.Code, ec.SecretAccessKey, ec.Token), remoteText(ec.Message, ec.SecretAccessKey, ec.Token))
 	}
 	return endpointKeys(ec.AccessKeyID, ec.SecretAccessKey, ec.Token, ec.Expiration, now)
 }
 
 // endpointKeys checks the keys and the expiry that a service returned.
-func endpointKeys(id, secret, token, expiration string, now time.Time) (Credentials, error) {
+func endpointKeys(id, secret, token, expiration string, now time.Time) (s3post.Credentials, error) {
 	var missing []string
 	if id == "" {
 		missing = append(missing, "AccessKeyId")
@@ -257,20 +243,20 @@ func endpointKeys(id, secret, token, expiration string, now time.Time) (Credenti
 		missing = append(missing, "SecretAccessKey")
 	}
 	if len(missing) > 0 {
-		return Credentials{}, fmt.Errorf("%w: the answer has no %s", ErrMissingCredentials, strings.Join(missing, " or "))
+		return s3post.Credentials{}, fmt.Errorf("%w: the answer has no %s", s3post.ErrMissingCredentials, strings.Join(missing, " or "))
 	}
-	c := Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: token}
+	c := s3post.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: token}
 	if expiration == "" {
 		return c, nil
 	}
 	t, err := parseAWSTime(expiration)
 	if err != nil {
 		// Not quoted: a malformed answer may have anything there.
-		return Credentials{}, fmt.Errorf("the answer's Expiration (%d bytes) is not an ISO 8601 time", len(expiration))
+		return s3post.Credentials{}, fmt.Errorf("the answer's Expiration (%d bytes) is not an ISO 8601 time", len(expiration))
 	}
 	c.Expires = t
 	if c.Expired(now) {
-		return Credentials{}, fmt.Errorf("%w: the credentials expired at %s", ErrCredentialsExpired, t.UTC().Format(time.RFC3339))
+		return s3post.Credentials{}, fmt.Errorf("%w: the credentials expired at %s", s3post.ErrCredentialsExpired, t.UTC().Format(time.RFC3339))
 	}
 	return c, nil
 }
@@ -307,14 +293,6 @@ func orGetenv(getenv func(string) string) func(string) string {
 		return os.Getenv
 	}
 	return getenv
-}
-
-// orNow returns now, or time.Now when it is nil.
-func orNow(now func() time.Time) func() time.Time {
-	if now == nil {
-		return time.Now
-	}
-	return now
 }
 
 // envTrue reports whether an environment variable is set to "true", in any

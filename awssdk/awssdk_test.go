@@ -1,4 +1,4 @@
-package awscreds_test
+package awssdk_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3post/s3post"
-	"github.com/s3post/s3post/awscreds"
+	"github.com/s3post/s3post/awssdk"
 )
 
 const (
@@ -69,7 +69,7 @@ type staticSDK struct{ creds aws.Credentials }
 
 func (s staticSDK) Retrieve(context.Context) (aws.Credentials, error) { return s.creds, nil }
 
-func TestNew(t *testing.T) {
+func TestCredentials(t *testing.T) {
 	t.Parallel()
 	expires := time.Date(2026, 3, 1, 18, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -124,7 +124,7 @@ func TestNew(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := awscreds.New(tc.p).Retrieve(context.Background())
+			got, err := awssdk.Credentials(tc.p).Retrieve(context.Background())
 			if tc.wantErr != nil {
 				require.ErrorIs(t, err, tc.wantErr, tc.reason)
 				assert.Contains(t, safeText(t, "error", err.Error()), tc.errHas, tc.reason)
@@ -136,11 +136,11 @@ func TestNew(t *testing.T) {
 	}
 }
 
-func TestNewRefusesFormsThatOutliveTheCredentials(t *testing.T) {
+func TestCredentialsRefusesFormsThatOutliveTheCredentials(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	sdk := staticSDK{aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: token, CanExpire: true, Expires: now.Add(30 * time.Minute)}}
-	p := &s3post.Presigner{Credentials: awscreds.New(sdk), Region: "eu-central-1", Now: func() time.Time { return now }}
+	p := &s3post.Presigner{Credentials: awssdk.Credentials(sdk), Region: "eu-central-1", Now: func() time.Time { return now }}
 	_, err := p.PresignPost(context.Background(), s3post.PostInput{Bucket: "uploads", Key: "a", Expires: time.Hour})
 	require.ErrorIs(t, err, s3post.ErrCredentialsExpired, "a form longer than the SDK credentials")
 	assert.Contains(t, safeText(t, "error", err.Error()),
@@ -154,13 +154,13 @@ func TestNewRefusesFormsThatOutliveTheCredentials(t *testing.T) {
 // outlive them. The SDK's cache reads the real clock, so the credentials
 // are made to expire after the real time and the presigner's clock runs
 // ahead.
-func TestNewRefreshesEarly(t *testing.T) {
+func TestCredentialsRefreshesEarly(t *testing.T) {
 	t.Parallel()
 	start := time.Now().UTC().Truncate(time.Second)
 	src := &sdkSource{start: start, lifetime: func(n int32) time.Duration { return time.Duration(n-1)*50*time.Minute + time.Hour }}
-	creds := awscreds.New(aws.NewCredentialsCache(src))
+	creds := awssdk.Credentials(aws.NewCredentialsCache(src))
 	_, ok := creds.(s3post.CredentialsLifetimeProvider)
-	require.True(t, ok, "New's provider is an s3post.CredentialsLifetimeProvider")
+	require.True(t, ok, "Credentials' provider is an s3post.CredentialsLifetimeProvider")
 
 	p := &s3post.Presigner{Credentials: creds, Region: "eu-central-1", Now: func() time.Time { return start }}
 	post, err := p.PresignPost(context.Background(), s3post.PostInput{Bucket: "uploads", Key: "a", Expires: 15 * time.Minute})
@@ -177,7 +177,7 @@ func TestNewRefreshesEarly(t *testing.T) {
 	}
 }
 
-func TestNewRetrieveValidUntil(t *testing.T) {
+func TestCredentialsRetrieveValidUntil(t *testing.T) {
 	t.Parallel()
 	start := time.Now().UTC().Truncate(time.Second)
 	tests := []struct {
@@ -225,7 +225,7 @@ func TestNewRetrieveValidUntil(t *testing.T) {
 			if tc.noCache {
 				sdk = src
 			}
-			lp := awscreds.New(sdk).(s3post.CredentialsLifetimeProvider)
+			lp := awssdk.Credentials(sdk).(s3post.CredentialsLifetimeProvider)
 			ctx := context.Background()
 			_, err := lp.Retrieve(ctx) // fills the SDK's cache
 			require.NoError(t, err)
@@ -255,11 +255,11 @@ func TestNewRetrieveValidUntil(t *testing.T) {
 // TestNewWithSDKCache checks the adapter over the SDK's cache, as
 // cfg.Credentials of config.LoadDefaultConfig is: one SDK call for many
 // forms, with the expiry carried across.
-func TestNewWithSDKCache(t *testing.T) {
+func TestCredentialsWithSDKCache(t *testing.T) {
 	t.Parallel()
 	start := time.Now().UTC().Truncate(time.Second)
 	src := &sdkSource{start: start, lifetime: func(int32) time.Duration { return time.Hour }}
-	p := &s3post.Presigner{Credentials: awscreds.New(aws.NewCredentialsCache(src)), Region: "eu-west-3"}
+	p := &s3post.Presigner{Credentials: awssdk.Credentials(aws.NewCredentialsCache(src)), Region: "eu-west-3"}
 	for range 3 {
 		post, err := p.PresignPost(context.Background(), s3post.PostInput{Bucket: "uploads", Key: "k", Expires: 30 * time.Minute})
 		require.NoError(t, err)
@@ -271,16 +271,16 @@ func TestNewWithSDKCache(t *testing.T) {
 	assert.True(t, got.Expires.Equal(start.Add(time.Hour)), "expiry across the SDK's cache: got %v", got.Expires)
 }
 
-func TestNewPrintsNoSecret(t *testing.T) {
+func TestCredentialsPrintsNoSecret(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		p    aws.CredentialsProvider
 		want string
 	}{
-		{staticSDK{aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: token}}, "awscreds.New(awscreds_test.staticSDK)"},
-		{aws.NewCredentialsCache(staticSDK{aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: token}}), "awscreds.New(*aws.CredentialsCache)"},
+		{staticSDK{aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: token}}, "awssdk.Credentials(awssdk_test.staticSDK)"},
+		{aws.NewCredentialsCache(staticSDK{aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: token}}), "awssdk.Credentials(*aws.CredentialsCache)"},
 	} {
-		p := awscreds.New(tc.p)
+		p := awssdk.Credentials(tc.p)
 		for _, s := range []string{fmt.Sprint(p), fmt.Sprintf("%+v", p), fmt.Sprintf("%#v", p)} {
 			assert.Equal(t, tc.want, safeText(t, "printed provider", s))
 		}

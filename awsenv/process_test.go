@@ -1,4 +1,4 @@
-package s3post_test
+package awsenv_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3post/s3post"
+	"github.com/s3post/s3post/awsenv"
 )
 
 func TestProcessProvider(t *testing.T) {
@@ -178,7 +179,7 @@ func TestProcessProvider(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			out := writeCredFile(t, t.TempDir(), "out.json", &tc.stdout)
-			p := s3post.ProcessProvider{
+			p := awsenv.ProcessProvider{
 				Command: fmt.Sprintf("cat '%s'; %s", out, cmpOr(tc.command, "exit 0")),
 				Now:     func() time.Time { return now },
 			}
@@ -237,7 +238,7 @@ func TestProcessProviderHang(t *testing.T) {
 				defer cancel()
 			}
 			start := time.Now()
-			_, err := credRetrieve(t, s3post.ProcessProvider{Command: "sleep 10", Timeout: tc.timeout}, ctx)
+			_, err := credRetrieve(t, awsenv.ProcessProvider{Command: "sleep 10", Timeout: tc.timeout}, ctx)
 			require.ErrorIs(t, err, context.DeadlineExceeded, tc.reason)
 			assert.Contains(t, err.Error(), tc.errHas)
 			assert.Less(t, time.Since(start), 5*time.Second, tc.reason)
@@ -252,7 +253,7 @@ func TestProcessProviderHangingChild(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := credRetrieve(t, s3post.ProcessProvider{Command: "sleep 10 & sleep 10; wait"}, ctx)
+	_, err := credRetrieve(t, awsenv.ProcessProvider{Command: "sleep 10 & sleep 10; wait"}, ctx)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Less(t, time.Since(start), 5*time.Second)
 }
@@ -274,7 +275,7 @@ func TestProcessProviderMisuse(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := credRetrieve(t, s3post.ProcessProvider{Command: tc.command}, context.Background())
+			_, err := credRetrieve(t, awsenv.ProcessProvider{Command: tc.command}, context.Background())
 			require.Error(t, err, tc.reason)
 			assert.False(t, errors.Is(err, s3post.ErrNoCredentials), "the error must stop a chain")
 			assert.Contains(t, err.Error(), tc.errHas, tc.reason)
@@ -284,7 +285,7 @@ func TestProcessProviderMisuse(t *testing.T) {
 
 func TestProcessProviderString(t *testing.T) {
 	t.Parallel()
-	p := s3post.ProcessProvider{Command: "get-creds --token " + credToken}
+	p := awsenv.ProcessProvider{Command: "get-creds --token " + credToken}
 	for _, s := range []string{p.String(), fmt.Sprint(p), fmt.Sprintf("%+v", p), fmt.Sprintf("%#v", p)} {
 		assert.False(t, strings.Contains(s, "get-creds"), "the command may hold a secret")
 		assertNoSecret(t, "String", s)

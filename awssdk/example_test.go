@@ -1,4 +1,4 @@
-package awscreds_test
+package awssdk_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/s3post/s3post"
-	"github.com/s3post/s3post/awscreds"
+	"github.com/s3post/s3post/awssdk"
 )
 
 func Example() {
@@ -24,7 +24,7 @@ func Example() {
 	}
 
 	p := &s3post.Presigner{
-		Credentials: awscreds.New(cfg.Credentials),
+		Credentials: awssdk.Credentials(cfg.Credentials),
 		Region:      cfg.Region,
 		Now:         func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) },
 	}

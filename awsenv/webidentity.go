@@ -1,4 +1,4 @@
-package s3post
+package awsenv
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/s3post/s3post"
 )
 
 // WebIdentityProvider exchanges an OpenID Connect token for the credentials
@@ -31,19 +33,19 @@ import (
 // regional STS endpoint, https://sts.<region>.amazonaws.com
 // (amazonaws.com.cn in China), which answers with XML.
 //
-// Retrieve returns an error wrapping [ErrNoCredentials] when no token file
+// Retrieve returns an error wrapping [s3post.ErrNoCredentials] when no token file
 // is configured. Anything else that goes wrong is an error of its own, which
 // stops a chain: a token file without a role or a role without a token file
-// (an [*InputError] wrapping [ErrMissingCredentials]), a malformed endpoint
-// (wrapping [ErrInvalidEndpoint]) or region (wrapping [ErrInvalidRegion]), a
+// (an [*s3post.InputError] wrapping [s3post.ErrMissingCredentials]), a malformed endpoint
+// (wrapping [s3post.ErrInvalidEndpoint]) or region (wrapping [s3post.ErrInvalidRegion]), a
 // token file that is missing or empty, STS not answering in time, STS refusing (the error
 // gives STS's error code and message, such as InvalidIdentityToken,
 // ExpiredTokenException or Throttling, with a hint), an answer that is not
 // the expected XML, or credentials that have already expired (wrapping
-// [ErrCredentialsExpired]). Errors never quote the token or an answer's
+// [s3post.ErrCredentialsExpired]). Errors never quote the token or an answer's
 // body.
 //
-// Every call asks STS; wrap the provider in a [CredentialsCache]. The zero
+// Every call asks STS; wrap the provider in a [s3post.CredentialsCache]. The zero
 // value reads everything from the environment, and Retrieve is safe for
 // concurrent use.
 type WebIdentityProvider struct {
@@ -104,30 +106,30 @@ const (
 )
 
 // Retrieve reads the token file and asks STS for the role's credentials.
-func (p WebIdentityProvider) Retrieve(ctx context.Context) (Credentials, error) {
+func (p WebIdentityProvider) Retrieve(ctx context.Context) (s3post.Credentials, error) {
 	getenv := orGetenv(p.Getenv)
 	tokenFile := firstNonEmpty(p.TokenFile, getenv("AWS_WEB_IDENTITY_TOKEN_FILE"))
 	roleARN := firstNonEmpty(p.RoleARN, getenv("AWS_ROLE_ARN"))
 	switch {
 	case tokenFile == "" && p.RoleARN == "":
 		// AWS_ROLE_ARN alone is not web identity, as for the AWS SDKs.
-		return Credentials{}, fmt.Errorf("s3post: %s: %w: AWS_WEB_IDENTITY_TOKEN_FILE is not set", webIdentityLabel, ErrNoCredentials)
+		return s3post.Credentials{}, fmt.Errorf("s3post: %s: %w: AWS_WEB_IDENTITY_TOKEN_FILE is not set", webIdentityLabel, s3post.ErrNoCredentials)
 	case tokenFile == "":
-		return Credentials{}, sourceInputError(webIdentityLabel, ErrMissingCredentials, "WebIdentityProvider.TokenFile",
+		return s3post.Credentials{}, sourceInputError(webIdentityLabel, s3post.ErrMissingCredentials, "WebIdentityProvider.TokenFile",
 			"RoleARN is set, but neither TokenFile nor AWS_WEB_IDENTITY_TOKEN_FILE is")
 	case roleARN == "":
-		return Credentials{}, sourceInputError(webIdentityLabel, ErrMissingCredentials, "WebIdentityProvider.RoleARN",
+		return s3post.Credentials{}, sourceInputError(webIdentityLabel, s3post.ErrMissingCredentials, "WebIdentityProvider.RoleARN",
 			"the token file is set, but neither RoleARN nor AWS_ROLE_ARN is")
 	case p.Duration != 0 && (p.Duration < 15*time.Minute || p.Duration > 12*time.Hour):
-		return Credentials{}, fmt.Errorf("s3post: %s: Duration is %v; STS allows 15m0s to 12h0m0s", webIdentityLabel, p.Duration)
+		return s3post.Credentials{}, fmt.Errorf("s3post: %s: Duration is %v; STS allows 15m0s to 12h0m0s", webIdentityLabel, p.Duration)
 	}
 	endpoint, err := p.endpoint(getenv)
 	if err != nil {
-		return Credentials{}, prefixError(webIdentityLabel, err)
+		return s3post.Credentials{}, prefixError(webIdentityLabel, err)
 	}
 	token, err := readTokenFile(tokenFile, "the web identity token file")
 	if err != nil {
-		return Credentials{}, fmt.Errorf("s3post: %s: %w", webIdentityLabel, err)
+		return s3post.Credentials{}, fmt.Errorf("s3post: %s: %w", webIdentityLabel, err)
 	}
 	now := orNow(p.Now)
 	session := firstNonEmpty(p.RoleSessionName, getenv("AWS_ROLE_SESSION_NAME"), "s3post-"+strconv.FormatInt(now().UnixNano(), 10))
@@ -150,14 +152,14 @@ func (p WebIdentityProvider) Retrieve(ctx context.Context) (Credentials, error) 
 	header := http.Header{"Content-Type": {"application/x-www-form-urlencoded; charset=utf-8"}}
 	a, err := src.do(ctx, http.MethodPost, endpoint, header, form.Encode())
 	if err != nil {
-		return Credentials{}, fmt.Errorf("s3post: %w", err)
+		return s3post.Credentials{}, fmt.Errorf("s3post: %w", err)
 	}
 	if a.status != http.StatusOK {
-		return Credentials{}, stsError(a, roleARN, tokenFile, token)
+		return s3post.Credentials{}, stsError(a, roleARN, tokenFile, token)
 	}
 	c, err := parseSTSCredentials(a, now())
 	if err != nil {
-		return Credentials{}, fmt.Errorf("s3post: %s: AssumeRoleWithWebIdentity for %s: %w", webIdentityLabel, roleARN, err)
+		return s3post.Credentials{}, fmt.Errorf("s3post: %s: AssumeRoleWithWebIdentity for %s: %w", webIdentityLabel, roleARN, err)
 	}
 	return c, nil
 }
@@ -174,16 +176,16 @@ func (p WebIdentityProvider) endpoint(getenv func(string) string) (string, error
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || u.Host == "" || u.User != nil:
-		return "", inputError(ErrInvalidEndpoint, from, "it is not a URL with a host and no user info")
+		return "", inputError(s3post.ErrInvalidEndpoint, from, "it is not a URL with a host and no user info")
 	case u.Scheme == "https":
 		return raw, nil
 	case u.Scheme == "http":
 		if ip := net.ParseIP(u.Hostname()); strings.EqualFold(u.Hostname(), "localhost") || ip != nil && ip.IsLoopback() {
 			return raw, nil
 		}
-		return "", inputError(ErrInvalidEndpoint, from, fmt.Sprintf("it is http to host %q, which would send the token in clear text; use https", u.Hostname()))
+		return "", inputError(s3post.ErrInvalidEndpoint, from, fmt.Sprintf("it is http to host %q, which would send the token in clear text; use https", u.Hostname()))
 	}
-	return "", inputError(ErrInvalidEndpoint, from, fmt.Sprintf("it has scheme %q; want https", u.Scheme))
+	return "", inputError(s3post.ErrInvalidEndpoint, from, fmt.Sprintf("it has scheme %q; want https", u.Scheme))
 }
 
 // regionalEndpoint returns the STS endpoint of the region.
@@ -203,13 +205,13 @@ func (p WebIdentityProvider) regionalEndpoint(getenv func(string) string) (strin
 	}
 	switch {
 	case region == "":
-		return "", inputError(ErrInvalidRegion, "WebIdentityProvider.Region", "no region for STS: set AWS_REGION (or WebIdentityProvider.Region)")
+		return "", inputError(s3post.ErrInvalidRegion, "WebIdentityProvider.Region", "no region for STS: set AWS_REGION (or WebIdentityProvider.Region)")
 	case !awsRegionShape(region):
-		return "", inputError(ErrInvalidRegion, from, fmt.Sprintf("%q is not an AWS region name such as \"eu-central-1\"", region))
+		return "", inputError(s3post.ErrInvalidRegion, from, fmt.Sprintf("%q is not an AWS region name such as \"eu-central-1\"", region))
 	case strings.HasPrefix(region, "cn-"):
 		return "https://sts." + region + ".amazonaws.com.cn", nil
 	case strings.Contains(region, "-iso"), strings.HasPrefix(region, "eusc-"):
-		return "", inputError(ErrInvalidRegion, from,
+		return "", inputError(s3post.ErrInvalidRegion, from,
 			fmt.Sprintf("s3post does not know the STS endpoint of %q: set AWS_ENDPOINT_URL_STS (or WebIdentityProvider.Endpoint)", region))
 	}
 	return "https://sts." + region + ".amazonaws.com", nil
@@ -229,10 +231,10 @@ type stsCredentialsResponse struct {
 
 // parseSTSCredentials decodes the XML of a successful answer. Its errors
 // never quote the body.
-func parseSTSCredentials(a *httpAnswer, now time.Time) (Credentials, error) {
+func parseSTSCredentials(a *httpAnswer, now time.Time) (s3post.Credentials, error) {
 	var r stsCredentialsResponse
 	if err := xml.Unmarshal(a.body, &r); err != nil {
-		return Credentials{}, fmt.Errorf("the answer is not an AssumeRoleWithWebIdentityResponse XML document but %s", a.describeBody())
+		return s3post.Credentials{}, fmt.Errorf("the answer is not an AssumeRoleWithWebIdentityResponse XML document but %s", a.describeBody())
 	}
 	c := r.Credentials
 	return endpointKeys(c.AccessKeyID, c.SecretAccessKey, c.SessionToken, c.Expiration, now)
@@ -282,4 +284,26 @@ func (p WebIdentityProvider) String() string {
 
 // GoString returns String with the package name, so that %#v does not
 // print the fields.
-func (p WebIdentityProvider) GoString() string { return "s3post." + p.String() }
+func (p WebIdentityProvider) GoString() string { return "awsenv." + p.String() }
+
+// awsRegionShape reports whether region is lowercase words joined by '-'
+// and ending in a number, as AWS region names are ("us-gov-west-1").
+func awsRegionShape(region string) bool {
+	parts := strings.Split(region, "-")
+	if len(parts) < 3 {
+		return false
+	}
+	for i, part := range parts {
+		if part == "" {
+			return false
+		}
+		for j := 0; j < len(part); j++ {
+			c := part[j]
+			last := i == len(parts)-1
+			if last && !(c >= '0' && c <= '9') || !last && !(c >= 'a' && c <= 'z') {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,4 +1,4 @@
-package s3post
+package awsenv
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/s3post/s3post"
 )
 
 // ProcessProvider gets credentials from an external command, as the
@@ -29,16 +31,16 @@ import (
 //	}
 //
 // SessionToken and Expiration (RFC 3339) are optional. Retrieve fails when
-// Command is empty (an [*InputError] wrapping [ErrMissingCredentials]), when
+// Command is empty (an [*s3post.InputError] wrapping [s3post.ErrMissingCredentials]), when
 // the command cannot start, exits with another status, prints anything else,
 // or prints credentials that have expired (the error then wraps
-// [ErrCredentialsExpired]). The command is killed when ctx is done or
+// [s3post.ErrCredentialsExpired]). The command is killed when ctx is done or
 // Timeout has passed. Errors never quote the command or its standard output,
 // which may hold secrets; after a failed run they quote the start of its
 // standard error, unless it mentions "secret" or "token" in any case (as
 // SecretAccessKey and SessionToken do), when they give only its length.
 //
-// The command runs on every call; wrap the provider in a [CredentialsCache]
+// The command runs on every call; wrap the provider in a [s3post.CredentialsCache]
 // to run it only when the credentials are about to expire. Retrieve is safe
 // for concurrent use.
 type ProcessProvider struct {
@@ -61,13 +63,13 @@ const (
 )
 
 // Retrieve runs the command and returns the credentials that it prints.
-func (p ProcessProvider) Retrieve(ctx context.Context) (Credentials, error) {
+func (p ProcessProvider) Retrieve(ctx context.Context) (s3post.Credentials, error) {
 	if strings.TrimSpace(p.Command) == "" {
-		return Credentials{}, inputError(ErrMissingCredentials, "ProcessProvider.Command", "the command is empty; it is required")
+		return s3post.Credentials{}, inputError(s3post.ErrMissingCredentials, "ProcessProvider.Command", "the command is empty; it is required")
 	}
 	c, err := runCredentialProcess(ctx, p.Command, p.Timeout, orNow(p.Now))
 	if err != nil {
-		return Credentials{}, fmt.Errorf("s3post: %w", err)
+		return s3post.Credentials{}, fmt.Errorf("s3post: %w", err)
 	}
 	return c, nil
 }
@@ -75,7 +77,7 @@ func (p ProcessProvider) Retrieve(ctx context.Context) (Credentials, error) {
 // runCredentialProcess runs a credential process, whose command is not
 // empty. Its errors start with "credential_process: ", for the caller to
 // prefix.
-func runCredentialProcess(ctx context.Context, command string, timeout time.Duration, now func() time.Time) (Credentials, error) {
+func runCredentialProcess(ctx context.Context, command string, timeout time.Duration, now func() time.Time) (s3post.Credentials, error) {
 	if timeout <= 0 {
 		timeout = defaultProcessTimeout
 	}
@@ -95,19 +97,19 @@ func runCredentialProcess(ctx context.Context, command string, timeout time.Dura
 		var exitErr *exec.ExitError
 		switch {
 		case ctx.Err() != nil:
-			return Credentials{}, fmt.Errorf("credential_process: %w", ctx.Err())
+			return s3post.Credentials{}, fmt.Errorf("credential_process: %w", ctx.Err())
 		case runCtx.Err() != nil:
-			return Credentials{}, fmt.Errorf("credential_process: no answer within %v: %w", timeout, runCtx.Err())
+			return s3post.Credentials{}, fmt.Errorf("credential_process: no answer within %v: %w", timeout, runCtx.Err())
 		case errors.As(err, &exitErr) && len(bytes.TrimSpace(stderr.buf)) > 0:
 			if mayHoldCredentials(stderr.buf) {
-				return Credentials{}, fmt.Errorf("credential_process: %w (%s of stderr withheld: they look like credentials)", err, stderr.size())
+				return s3post.Credentials{}, fmt.Errorf("credential_process: %w (%s of stderr withheld: they look like credentials)", err, stderr.size())
 			}
-			return Credentials{}, fmt.Errorf("credential_process: %w; stderr: %q", err, stderr.snippet(processStderrSnippet))
+			return s3post.Credentials{}, fmt.Errorf("credential_process: %w; stderr: %q", err, stderr.snippet(processStderrSnippet))
 		}
-		return Credentials{}, fmt.Errorf("credential_process: %w", err)
+		return s3post.Credentials{}, fmt.Errorf("credential_process: %w", err)
 	}
 	if stdout.overflow {
-		return Credentials{}, fmt.Errorf("credential_process: output is longer than %d bytes", processOutputLimit)
+		return s3post.Credentials{}, fmt.Errorf("credential_process: output is longer than %d bytes", processOutputLimit)
 	}
 	return parseProcessOutput(stdout.buf, now())
 }
@@ -116,9 +118,9 @@ func runCredentialProcess(ctx context.Context, command string, timeout time.Dura
 // secret.
 func (ProcessProvider) String() string { return "ProcessProvider" }
 
-// GoString returns "s3post.ProcessProvider", so that %#v does not print the
+// GoString returns "awsenv.ProcessProvider", so that %#v does not print the
 // command either.
-func (ProcessProvider) GoString() string { return "s3post.ProcessProvider" }
+func (ProcessProvider) GoString() string { return "awsenv.ProcessProvider" }
 
 // processOutput is the JSON that a credential process prints.
 type processOutput struct {
@@ -131,7 +133,7 @@ type processOutput struct {
 
 // parseProcessOutput decodes the output of a credential process. Its errors
 // never quote the output, which holds secrets.
-func parseProcessOutput(out []byte, now time.Time) (Credentials, error) {
+func parseProcessOutput(out []byte, now time.Time) (s3post.Credentials, error) {
 	var po processOutput
 	if err := json.Unmarshal(out, &po); err != nil {
 		// The errors of encoding/json may quote a piece of the input.
@@ -139,23 +141,23 @@ func parseProcessOutput(out []byte, now time.Time) (Credentials, error) {
 		var typeErr *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &syntaxErr):
-			return Credentials{}, fmt.Errorf("credential_process: output is not valid JSON (error at byte %d)", syntaxErr.Offset)
+			return s3post.Credentials{}, fmt.Errorf("credential_process: output is not valid JSON (error at byte %d)", syntaxErr.Offset)
 		case errors.As(err, &typeErr) && typeErr.Field != "":
-			return Credentials{}, fmt.Errorf("credential_process: output field %s has the wrong type, want %s", typeErr.Field, typeErr.Type)
+			return s3post.Credentials{}, fmt.Errorf("credential_process: output field %s has the wrong type, want %s", typeErr.Field, typeErr.Type)
 		}
-		return Credentials{}, errors.New("credential_process: output is not a JSON object")
+		return s3post.Credentials{}, errors.New("credential_process: output is not a JSON object")
 	}
 	switch {
 	case po.Version == 0:
-		return Credentials{}, errors.New(`credential_process: output has no "Version": 1`)
+		return s3post.Credentials{}, errors.New(`credential_process: output has no "Version": 1`)
 	case po.Version != 1:
-		return Credentials{}, fmt.Errorf("credential_process: output has Version %d, but only Version 1 is supported", po.Version)
+		return s3post.Credentials{}, fmt.Errorf("credential_process: output has Version %d, but only Version 1 is supported", po.Version)
 	case po.AccessKeyID == "":
-		return Credentials{}, fmt.Errorf("credential_process: %w: output has no AccessKeyId", ErrMissingCredentials)
+		return s3post.Credentials{}, fmt.Errorf("credential_process: %w: output has no AccessKeyId", s3post.ErrMissingCredentials)
 	case po.SecretAccessKey == "":
-		return Credentials{}, fmt.Errorf("credential_process: %w: output has no SecretAccessKey", ErrMissingCredentials)
+		return s3post.Credentials{}, fmt.Errorf("credential_process: %w: output has no SecretAccessKey", s3post.ErrMissingCredentials)
 	}
-	c := Credentials{
+	c := s3post.Credentials{
 		AccessKeyID:     po.AccessKeyID,
 		SecretAccessKey: po.SecretAccessKey,
 		SessionToken:    po.SessionToken,
@@ -163,11 +165,11 @@ func parseProcessOutput(out []byte, now time.Time) (Credentials, error) {
 	if po.Expiration != "" {
 		t, err := time.Parse(time.RFC3339, po.Expiration)
 		if err != nil {
-			return Credentials{}, fmt.Errorf("credential_process: output has Expiration %q, which is not an RFC 3339 time", po.Expiration)
+			return s3post.Credentials{}, fmt.Errorf("credential_process: output has Expiration %q, which is not an RFC 3339 time", po.Expiration)
 		}
 		c.Expires = t
 		if c.Expired(now) {
-			return Credentials{}, fmt.Errorf("credential_process: %w: the credentials expired at %s", ErrCredentialsExpired, t.UTC().Format(time.RFC3339))
+			return s3post.Credentials{}, fmt.Errorf("credential_process: %w: the credentials expired at %s", s3post.ErrCredentialsExpired, t.UTC().Format(time.RFC3339))
 		}
 	}
 	return c, nil

@@ -1,4 +1,4 @@
-package s3post_test
+package awsenv_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3post/s3post"
+	"github.com/s3post/s3post/awsenv"
 )
 
 // sourceJSON is the credentials JSON of a metadata or container endpoint
@@ -96,7 +97,7 @@ func TestDefaultChainPicksTheSource(t *testing.T) {
 				env["AWS_EC2_METADATA_DISABLED"] = "true"
 			}
 
-			got, err := credRetrieve(t, s3post.DefaultChainForTest(credEnv(env)), context.Background())
+			got, err := credRetrieve(t, awsenv.DefaultChainForTest(credEnv(env)), context.Background())
 			asked := []string{}
 			for name, f := range map[string]*fakeEndpoint{"sts": sts, "container": container, "imds": metadata} {
 				if len(f.requests()) > 0 {
@@ -125,7 +126,7 @@ func TestDefaultChainPicksTheSource(t *testing.T) {
 // replaceKey puts id in place of the test access key ID.
 func replaceKey(s, id string) string { return expandVars(s, map[string]string{credKeyID: id}) }
 
-func TestNewPresignerFromEnvRegion(t *testing.T) {
+func TestNewPresignerRegion(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name       string
@@ -147,7 +148,7 @@ func TestNewPresignerFromEnvRegion(t *testing.T) {
 			wantErr: s3post.ErrInvalidRegion, errHas: "s3post: AWS_REGION: no region: set AWS_REGION"},
 		{name: "no files", reason: "no files, no region", wantErr: s3post.ErrInvalidRegion, errHas: "no region"},
 		{name: "missing profile", reason: "a profile asked for by name must exist", env: map[string]string{"AWS_PROFILE": "gone"},
-			config: credStr("[default]\nregion = ap-south-1\n"), wantErr: errStopsChain, errHas: `s3post: presigner from the environment: looking for a region: profile "gone" not found`},
+			config: credStr("[default]\nregion = ap-south-1\n"), wantErr: errStopsChain, errHas: `s3post: looking for a region: profile "gone" not found`},
 		{name: "malformed config", reason: "a broken config file is reported", config: credStr("[default\nregion = x\n"),
 			wantErr: errStopsChain, errHas: "config: line 1"},
 	}
@@ -159,11 +160,17 @@ func TestNewPresignerFromEnvRegion(t *testing.T) {
 			for k, v := range tc.env {
 				env[k] = v
 			}
-			p, err := s3post.NewPresignerFromEnvForTest(context.Background(), credEnv(env))
+			p, err := awsenv.NewPresignerForTest(context.Background(), credEnv(env))
+			region, regionErr := awsenv.RegionForTest(credEnv(env))
+			if err == nil {
+				assert.Equal(t, p.Region, region, "Region finds the region that NewPresigner uses")
+			} else if assert.Error(t, regionErr, "Region fails where NewPresigner does") {
+				assert.Equal(t, err.Error(), regionErr.Error())
+			}
 			if tc.wantErr == nil {
 				require.NoError(t, err, tc.reason)
 				assert.Equal(t, tc.wantRegion, p.Region, tc.reason)
-				assert.Equal(t, "CredentialsCache(ChainCredentials(EnvProvider, WebIdentityProvider, SharedFilesProvider, ContainerProvider, IMDSProvider))",
+				assert.Equal(t, "CredentialsCache(Chain(EnvProvider, WebIdentityProvider, SharedFilesProvider, ContainerProvider, IMDSProvider))",
 					fmt.Sprint(p.Credentials))
 				return
 			}
@@ -179,30 +186,30 @@ func TestNewPresignerFromEnvRegion(t *testing.T) {
 	}
 }
 
-func TestNewPresignerFromEnvUnreadableConfig(t *testing.T) {
+func TestNewPresignerUnreadableConfig(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	_, err := s3post.NewPresignerFromEnvForTest(context.Background(), credEnv(map[string]string{"HOME": dir, "AWS_CONFIG_FILE": dir}))
+	_, err := awsenv.NewPresignerForTest(context.Background(), credEnv(map[string]string{"HOME": dir, "AWS_CONFIG_FILE": dir}))
 	require.Error(t, err, "a config file that cannot be read is reported")
-	assert.Contains(t, err.Error(), "s3post: presigner from the environment: looking for a region: shared files: read "+dir)
+	assert.Contains(t, err.Error(), "s3post: looking for a region: shared files: read "+dir)
 }
 
-func TestNewPresignerFromEnvCanceled(t *testing.T) {
+func TestNewPresignerCanceled(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := s3post.NewPresignerFromEnvForTest(ctx, credEnv(map[string]string{"AWS_REGION": "eu-west-1"}))
+	_, err := awsenv.NewPresignerForTest(ctx, credEnv(map[string]string{"AWS_REGION": "eu-west-1"}))
 	require.ErrorIs(t, err, context.Canceled)
 }
 
-func TestNewPresignerFromEnvIsLazy(t *testing.T) {
+func TestNewPresignerIsLazy(t *testing.T) {
 	t.Parallel()
 	// The cache and the provider use the real clock here, as in production.
 	metadata := newFakeEndpoint(t, false, imdsFake{credsBody: credStr(credentialsJSON(time.Now().Add(6 * time.Hour)))}.handler())
 	dir := t.TempDir()
 	env := credEnv(map[string]string{"HOME": dir, "AWS_REGION": "eu-central-1", "AWS_EC2_METADATA_SERVICE_ENDPOINT": metadata.URL})
 
-	p, err := s3post.NewPresignerFromEnvForTest(context.Background(), env)
+	p, err := awsenv.NewPresignerForTest(context.Background(), env)
 	require.NoError(t, err)
 	assert.Empty(t, metadata.requests(), "no credentials are fetched at construction")
 

@@ -1,4 +1,4 @@
-package s3post_test
+package awsenv_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3post/s3post"
+	"github.com/s3post/s3post/awsenv"
 )
 
 // containerToken is the authorization token of the container tests; like
@@ -253,7 +254,7 @@ func TestContainerProvider(t *testing.T) {
 			for k, v := range tc.env {
 				env[k] = expandVars(v, map[string]string{"$URL": srv.URL, "$DIR": dir, "$CLOSED": closedURL(t)})
 			}
-			p := s3post.ContainerProvider{Getenv: credEnv(env), Timeout: tc.timeout, Now: endpointClock}
+			p := awsenv.ContainerProvider{Getenv: credEnv(env), Timeout: tc.timeout, Now: endpointClock}
 			got, err := credRetrieve(t, p, context.Background()) // fails on the token in an error
 			checkSourceResult(t, tc.reason, got, err, tc.want, tc.wantErr, tc.errHas)
 			if tc.check != nil {
@@ -275,7 +276,7 @@ func TestContainerProviderTokenFileReread(t *testing.T) {
 	t.Parallel()
 	srv := newFakeEndpoint(t, false, containerFake(200, "application/json", credentialsJSON(endpointExpires), 0))
 	tokenFile := filepath.Join(t.TempDir(), "token")
-	p := s3post.ContainerProvider{Now: endpointClock, Getenv: credEnv(map[string]string{
+	p := awsenv.ContainerProvider{Now: endpointClock, Getenv: credEnv(map[string]string{
 		"AWS_CONTAINER_CREDENTIALS_FULL_URI":     srv.URL + "/v1/credentials",
 		"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile,
 	})}
@@ -335,7 +336,7 @@ func TestContainerProviderAgentAddresses(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := newFakeEndpoint(t, false, containerFake(200, "application/json", credentialsJSON(endpointExpires), 0))
-			p := s3post.ContainerProvider{Getenv: credEnv(tc.env), HTTPClient: srv.redirectClient(tc.addr), Now: endpointClock}
+			p := awsenv.ContainerProvider{Getenv: credEnv(tc.env), HTTPClient: srv.redirectClient(tc.addr), Now: endpointClock}
 			got, err := credRetrieve(t, p, context.Background())
 			require.NoError(t, err, tc.reason)
 			assertCreds(t, endpointCreds, got)
@@ -352,7 +353,7 @@ func TestContainerProviderHTTPS(t *testing.T) {
 	// httptest's certificate is for example.com, so a real https URI to a
 	// host that is not local can be tested against it.
 	srv := newFakeEndpoint(t, true, containerFake(200, "application/json", credentialsJSON(endpointExpires), 0))
-	p := s3post.ContainerProvider{
+	p := awsenv.ContainerProvider{
 		Getenv:     credEnv(map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": "https://example.com/creds"}),
 		HTTPClient: srv.redirectClient("example.com:443"),
 		Now:        endpointClock,
@@ -364,7 +365,7 @@ func TestContainerProviderHTTPS(t *testing.T) {
 
 func TestContainerProviderString(t *testing.T) {
 	t.Parallel()
-	p := s3post.ContainerProvider{Getenv: credEnv(map[string]string{"AWS_CONTAINER_AUTHORIZATION_TOKEN": containerToken})}
+	p := awsenv.ContainerProvider{Getenv: credEnv(map[string]string{"AWS_CONTAINER_AUTHORIZATION_TOKEN": containerToken})}
 	for _, s := range []string{p.String(), fmt.Sprint(p), fmt.Sprintf("%+v", p), fmt.Sprintf("%#v", p)} {
 		assert.Contains(t, safeText(t, "String", s), "ContainerProvider")
 	}

@@ -1,4 +1,4 @@
-module github.com/s3post/s3post/awscreds
+module github.com/s3post/s3post/awssdk
 
 go 1.24
 

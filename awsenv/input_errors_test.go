@@ -1,4 +1,4 @@
-package s3post_test
+package awsenv_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3post/s3post"
+	"github.com/s3post/s3post/awsenv"
 )
 
 // TestCredentialSourcesConfigErrorsAreInputErrors checks that a credentials
@@ -30,7 +31,7 @@ func TestCredentialSourcesConfigErrorsAreInputErrors(t *testing.T) {
 		}
 		return credEnv(m)
 	}
-	web := func(p s3post.WebIdentityProvider, kv ...string) s3post.WebIdentityProvider {
+	web := func(p awsenv.WebIdentityProvider, kv ...string) awsenv.WebIdentityProvider {
 		p.Getenv = env(kv...)
 		return p
 	}
@@ -54,67 +55,67 @@ func TestCredentialSourcesConfigErrorsAreInputErrors(t *testing.T) {
 		},
 		{
 			name: "chain with nil", reason: "a nil source is a mistake, not skipped",
-			p: s3post.ChainCredentials(s3post.EnvProvider{Getenv: env()}, nil), wantErr: s3post.ErrMissingCredentials,
-			wantInput: "ChainCredentials provider 1", errHas: "s3post: ChainCredentials provider 1: it is nil",
+			p: awsenv.Chain(awsenv.EnvProvider{Getenv: env()}, nil), wantErr: s3post.ErrMissingCredentials,
+			wantInput: "Chain provider 1", errHas: "s3post: Chain provider 1: it is nil",
 		},
 		{
 			name: "process without command", reason: "Command is required",
-			p: s3post.ProcessProvider{Command: " "}, wantErr: s3post.ErrMissingCredentials,
+			p: awsenv.ProcessProvider{Command: " "}, wantErr: s3post.ErrMissingCredentials,
 			wantInput: "ProcessProvider.Command", errHas: "s3post: ProcessProvider.Command: the command is empty",
 		},
 		{
 			name: "web identity without role", reason: "a token file needs a role",
-			p: web(s3post.WebIdentityProvider{TokenFile: token}), wantErr: s3post.ErrMissingCredentials,
+			p: web(awsenv.WebIdentityProvider{TokenFile: token}), wantErr: s3post.ErrMissingCredentials,
 			wantInput: "WebIdentityProvider.RoleARN", errHas: "s3post: web identity: WebIdentityProvider.RoleARN: the token file is set, but neither RoleARN nor AWS_ROLE_ARN is",
 		},
 		{
 			name: "web identity without token file", reason: "a role needs a token file",
-			p: web(s3post.WebIdentityProvider{RoleARN: webRole}), wantErr: s3post.ErrMissingCredentials,
+			p: web(awsenv.WebIdentityProvider{RoleARN: webRole}), wantErr: s3post.ErrMissingCredentials,
 			wantInput: "WebIdentityProvider.TokenFile", errHas: "RoleARN is set, but neither TokenFile nor AWS_WEB_IDENTITY_TOKEN_FILE is",
 		},
 		{
 			name: "web identity endpoint", reason: "the token never goes in clear text to another host",
-			p: web(s3post.WebIdentityProvider{TokenFile: token, RoleARN: webRole, Endpoint: "http://sts.example.com"}), wantErr: s3post.ErrInvalidEndpoint,
+			p: web(awsenv.WebIdentityProvider{TokenFile: token, RoleARN: webRole, Endpoint: "http://sts.example.com"}), wantErr: s3post.ErrInvalidEndpoint,
 			wantInput: "WebIdentityProvider.Endpoint", errHas: `s3post: web identity: WebIdentityProvider.Endpoint: it is http to host "sts.example.com"`,
 		},
 		{
 			name: "web identity endpoint variable", reason: "the variable is named",
-			p: web(s3post.WebIdentityProvider{TokenFile: token, RoleARN: webRole}, "AWS_ENDPOINT_URL_STS", "ftp://sts.example.com"), wantErr: s3post.ErrInvalidEndpoint,
+			p: web(awsenv.WebIdentityProvider{TokenFile: token, RoleARN: webRole}, "AWS_ENDPOINT_URL_STS", "ftp://sts.example.com"), wantErr: s3post.ErrInvalidEndpoint,
 			wantInput: "AWS_ENDPOINT_URL_STS", errHas: `AWS_ENDPOINT_URL_STS: it has scheme "ftp"; want https`,
 		},
 		{
 			name: "web identity without region", reason: "STS is regional",
-			p: web(s3post.WebIdentityProvider{TokenFile: token, RoleARN: webRole}), wantErr: s3post.ErrInvalidRegion,
+			p: web(awsenv.WebIdentityProvider{TokenFile: token, RoleARN: webRole}), wantErr: s3post.ErrInvalidRegion,
 			wantInput: "WebIdentityProvider.Region", errHas: "no region for STS",
 		},
 		{
 			name: "web identity region variable", reason: "the variable that holds the bad region is named",
-			p: web(s3post.WebIdentityProvider{TokenFile: token, RoleARN: webRole}, "AWS_DEFAULT_REGION", "eu west"), wantErr: s3post.ErrInvalidRegion,
+			p: web(awsenv.WebIdentityProvider{TokenFile: token, RoleARN: webRole}, "AWS_DEFAULT_REGION", "eu west"), wantErr: s3post.ErrInvalidRegion,
 			wantInput: "AWS_DEFAULT_REGION", errHas: `AWS_DEFAULT_REGION: "eu west" is not an AWS region name`,
 		},
 		{
 			name: "imds endpoint", reason: "the endpoint must be an http URL",
-			p: s3post.IMDSProvider{Endpoint: "169.254.169.254", Getenv: env()}, wantErr: s3post.ErrInvalidEndpoint,
+			p: awsenv.IMDSProvider{Endpoint: "169.254.169.254", Getenv: env()}, wantErr: s3post.ErrInvalidEndpoint,
 			wantInput: "IMDSProvider.Endpoint", errHas: "s3post: EC2 instance metadata: IMDSProvider.Endpoint: it is not an http or https URL",
 		},
 		{
 			name: "imds endpoint mode", reason: "the mode is IPv4 or IPv6",
-			p: s3post.IMDSProvider{Getenv: env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv5")}, wantErr: s3post.ErrInvalidEndpoint,
+			p: awsenv.IMDSProvider{Getenv: env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv5")}, wantErr: s3post.ErrInvalidEndpoint,
 			wantInput: "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", errHas: `it is "IPv5"; want IPv4 or IPv6`,
 		},
 		{
 			name: "container relative URI", reason: "a relative URI cannot change the host",
-			p: s3post.ContainerProvider{Getenv: env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "@evil.example/")}, wantErr: s3post.ErrInvalidEndpoint,
+			p: awsenv.ContainerProvider{Getenv: env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "@evil.example/")}, wantErr: s3post.ErrInvalidEndpoint,
 			wantInput: "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", errHas: "s3post: container credentials: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: it must be a path starting with /",
 		},
 		{
 			name: "container full URI", reason: "only http and https",
-			p: s3post.ContainerProvider{Getenv: env("AWS_CONTAINER_CREDENTIALS_FULL_URI", "ftp://127.0.0.1/")}, wantErr: s3post.ErrInvalidEndpoint,
+			p: awsenv.ContainerProvider{Getenv: env("AWS_CONTAINER_CREDENTIALS_FULL_URI", "ftp://127.0.0.1/")}, wantErr: s3post.ErrInvalidEndpoint,
 			wantInput: "AWS_CONTAINER_CREDENTIALS_FULL_URI", errHas: `it has scheme "ftp"`,
 		},
 		{
 			name: "container http host", reason: "credentials never travel in clear text to another host",
-			p: s3post.ContainerProvider{Getenv: env("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://192.0.2.1/")}, wantErr: s3post.ErrInvalidEndpoint,
+			p: awsenv.ContainerProvider{Getenv: env("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://192.0.2.1/")}, wantErr: s3post.ErrInvalidEndpoint,
 			wantInput: "AWS_CONTAINER_CREDENTIALS_FULL_URI", errHas: `it has host "192.0.2.1"`,
 		},
 	}

@@ -1,4 +1,4 @@
-package s3post
+package awsenv
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/s3post/s3post"
 )
 
 // IMDSProvider gets the credentials of the IAM role of the EC2 instance
@@ -28,16 +30,16 @@ import (
 // AWS_EC2_METADATA_SERVICE_ENDPOINT. When AWS_EC2_METADATA_DISABLED is
 // "true", Retrieve makes no request.
 //
-// Retrieve returns an error wrapping [ErrNoCredentials], which lets a chain
+// Retrieve returns an error wrapping [s3post.ErrNoCredentials], which lets a chain
 // move on, when the service is disabled, does not answer at all (the program
 // is not on EC2), or reports no IAM role. Other failures are errors of their
-// own: a malformed endpoint setting (an [*InputError] wrapping
-// [ErrInvalidEndpoint]), an HTTP error status, an answer that is not the
+// own: a malformed endpoint setting (an [*s3post.InputError] wrapping
+// [s3post.ErrInvalidEndpoint]), an HTTP error status, an answer that is not the
 // expected JSON, credentials without keys, or credentials that have already
-// expired (wrapping [ErrCredentialsExpired]). Errors never quote an answer's body,
+// expired (wrapping [s3post.ErrCredentialsExpired]). Errors never quote an answer's body,
 // which may hold a secret.
 //
-// Every call asks the service; wrap the provider in a [CredentialsCache].
+// Every call asks the service; wrap the provider in a [s3post.CredentialsCache].
 // The zero value is ready to use, and Retrieve is safe for concurrent use.
 type IMDSProvider struct {
 	// Endpoint is the base URL of the service, e.g. "http://127.0.0.1:8080".
@@ -79,14 +81,14 @@ const (
 )
 
 // Retrieve asks the instance metadata service for the role's credentials.
-func (p IMDSProvider) Retrieve(ctx context.Context) (Credentials, error) {
+func (p IMDSProvider) Retrieve(ctx context.Context) (s3post.Credentials, error) {
 	getenv := orGetenv(p.Getenv)
 	if v := getenv("AWS_EC2_METADATA_DISABLED"); envTrue(v) {
-		return Credentials{}, fmt.Errorf("s3post: %s: %w: AWS_EC2_METADATA_DISABLED is %q", imdsLabel, ErrNoCredentials, v)
+		return s3post.Credentials{}, fmt.Errorf("s3post: %s: %w: AWS_EC2_METADATA_DISABLED is %q", imdsLabel, s3post.ErrNoCredentials, v)
 	}
 	base, err := p.endpoint(getenv)
 	if err != nil {
-		return Credentials{}, err
+		return s3post.Credentials{}, err
 	}
 	timeout := p.Timeout
 	if timeout <= 0 {
@@ -96,26 +98,26 @@ func (p IMDSProvider) Retrieve(ctx context.Context) (Credentials, error) {
 
 	token, err := p.token(ctx, src, base)
 	if err != nil {
-		return Credentials{}, err
+		return s3post.Credentials{}, err
 	}
 	auth := http.Header{"X-Aws-Ec2-Metadata-Token": {token}}
 
 	role, err := p.role(ctx, src, base, auth)
 	if err != nil {
-		return Credentials{}, err
+		return s3post.Credentials{}, err
 	}
 
 	credsURL := base + imdsCredentialsPath + url.PathEscape(role)
 	a, err := src.do(ctx, http.MethodGet, credsURL, auth, "")
 	if err != nil {
-		return Credentials{}, fmt.Errorf("s3post: %w", err)
+		return s3post.Credentials{}, fmt.Errorf("s3post: %w", err)
 	}
 	if a.status != http.StatusOK {
-		return Credentials{}, fmt.Errorf("s3post: %s: GET %s answered HTTP %d with %s", imdsLabel, redactURL(credsURL), a.status, a.describeBody())
+		return s3post.Credentials{}, fmt.Errorf("s3post: %s: GET %s answered HTTP %d with %s", imdsLabel, redactURL(credsURL), a.status, a.describeBody())
 	}
 	c, err := parseEndpointCredentials(a, orNow(p.Now)())
 	if err != nil {
-		return Credentials{}, fmt.Errorf("s3post: %s: credentials of role %q: %w", imdsLabel, role, err)
+		return s3post.Credentials{}, fmt.Errorf("s3post: %s: credentials of role %q: %w", imdsLabel, role, err)
 	}
 	return c, nil
 }
@@ -134,12 +136,12 @@ func (p IMDSProvider) endpoint(getenv func(string) string) (string, error) {
 		case strings.EqualFold(mode, "IPv6"):
 			return imdsIPv6Endpoint, nil
 		default:
-			return "", sourceInputError(imdsLabel, ErrInvalidEndpoint, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", fmt.Sprintf("it is %q; want IPv4 or IPv6", mode))
+			return "", sourceInputError(imdsLabel, s3post.ErrInvalidEndpoint, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", fmt.Sprintf("it is %q; want IPv4 or IPv6", mode))
 		}
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" {
-		return "", sourceInputError(imdsLabel, ErrInvalidEndpoint, from, "it is not an http or https URL with a host and no user info or query")
+		return "", sourceInputError(imdsLabel, s3post.ErrInvalidEndpoint, from, "it is not an http or https URL with a host and no user info or query")
 	}
 	return strings.TrimRight(raw, "/"), nil
 }
@@ -156,8 +158,8 @@ func (p IMDSProvider) token(ctx context.Context, src httpSource, base string) (s
 			hint = " (not on EC2? In a container on EC2, the instance's metadata hop limit may have to be 2)"
 		}
 		return "", &textError{
-			msg:  "s3post: " + imdsLabel + ": " + ErrNoCredentials.Error() + ": " + strings.TrimPrefix(err.Error(), imdsLabel+": ") + hint,
-			errs: []error{ErrNoCredentials, err},
+			msg:  "s3post: " + imdsLabel + ": " + s3post.ErrNoCredentials.Error() + ": " + strings.TrimPrefix(err.Error(), imdsLabel+": ") + hint,
+			errs: []error{s3post.ErrNoCredentials, err},
 		}
 	case err != nil:
 		return "", fmt.Errorf("s3post: %w", err)
@@ -179,14 +181,14 @@ func (p IMDSProvider) role(ctx context.Context, src httpSource, base string, aut
 	case err != nil:
 		return "", fmt.Errorf("s3post: %w", err)
 	case a.status == http.StatusNotFound:
-		return "", fmt.Errorf("s3post: %s: %w: the instance has no IAM role (GET %s answered HTTP 404)", imdsLabel, ErrNoCredentials, redactURL(listURL))
+		return "", fmt.Errorf("s3post: %s: %w: the instance has no IAM role (GET %s answered HTTP 404)", imdsLabel, s3post.ErrNoCredentials, redactURL(listURL))
 	case a.status != http.StatusOK:
 		return "", fmt.Errorf("s3post: %s: GET %s answered HTTP %d with %s", imdsLabel, redactURL(listURL), a.status, a.describeBody())
 	}
 	role, _, _ := strings.Cut(strings.TrimSpace(string(a.body)), "\n")
 	role = strings.TrimSpace(role)
 	if role == "" {
-		return "", fmt.Errorf("s3post: %s: %w: the instance has no IAM role (GET %s answered with %s)", imdsLabel, ErrNoCredentials, redactURL(listURL), a.describeBody())
+		return "", fmt.Errorf("s3post: %s: %w: the instance has no IAM role (GET %s answered with %s)", imdsLabel, s3post.ErrNoCredentials, redactURL(listURL), a.describeBody())
 	}
 	if !iamNameShape(role) {
 		return "", fmt.Errorf("s3post: %s: GET %s answered with %s, not an IAM role name", imdsLabel, redactURL(listURL), a.describeBody())
@@ -211,6 +213,10 @@ func iamNameShape(s string) bool {
 // String returns "IMDSProvider".
 func (IMDSProvider) String() string { return "IMDSProvider" }
 
-// GoString returns "s3post.IMDSProvider", so that %#v does not print the
+// GoString returns "awsenv.IMDSProvider", so that %#v does not print the
 // fields.
-func (IMDSProvider) GoString() string { return "s3post.IMDSProvider" }
+func (IMDSProvider) GoString() string { return "awsenv.IMDSProvider" }
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}

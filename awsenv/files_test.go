@@ -1,4 +1,4 @@
-package s3post_test
+package awsenv_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3post/s3post"
+	"github.com/s3post/s3post/awsenv"
 )
 
 // errStopsChain stands, in test tables, for any error that does not wrap
@@ -50,7 +51,7 @@ type sharedFilesCase struct {
 	errHas  []string // pieces of the error message; "$DIR" is replaced
 }
 
-func (tc sharedFilesCase) setUp(t *testing.T) (s3post.SharedFilesProvider, string) {
+func (tc sharedFilesCase) setUp(t *testing.T) (awsenv.SharedFilesProvider, string) {
 	t.Helper()
 	dir := t.TempDir()
 	expand := func(s string) string { return strings.ReplaceAll(s, "$DIR", dir) }
@@ -69,7 +70,7 @@ func (tc sharedFilesCase) setUp(t *testing.T) (s3post.SharedFilesProvider, strin
 	for k, v := range tc.env {
 		env[k] = expand(v)
 	}
-	p := s3post.SharedFilesProvider{Profile: tc.profile, Getenv: credEnv(env)}
+	p := awsenv.SharedFilesProvider{Profile: tc.profile, Getenv: credEnv(env)}
 	if !tc.fromEnv {
 		p.CredentialsFile, p.ConfigFile = credPath, confPath
 	}
@@ -457,17 +458,17 @@ func TestSharedFilesProviderUnreadableFile(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		reason string
-		p      s3post.SharedFilesProvider
+		p      awsenv.SharedFilesProvider
 	}{
 		{
 			name:   "credentials file is a directory",
 			reason: "a file that exists but cannot be read is an error, not an absent file",
-			p:      s3post.SharedFilesProvider{CredentialsFile: dir, ConfigFile: conf},
+			p:      awsenv.SharedFilesProvider{CredentialsFile: dir, ConfigFile: conf},
 		},
 		{
 			name:   "config file is a directory",
 			reason: "the config file is checked as strictly",
-			p:      s3post.SharedFilesProvider{CredentialsFile: filepath.Join(dir, "none"), ConfigFile: dir},
+			p:      awsenv.SharedFilesProvider{CredentialsFile: filepath.Join(dir, "none"), ConfigFile: dir},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -488,7 +489,7 @@ func TestSharedFilesProviderUnreadableFile(t *testing.T) {
 func TestSharedFilesProviderDoesNotChangeFields(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	p := s3post.SharedFilesProvider{
+	p := awsenv.SharedFilesProvider{
 		CredentialsFile: writeCredFile(t, dir, "credentials", credStr("[default]\n"+keysOne)),
 		Getenv:          credEnv(map[string]string{"HOME": dir, "AWS_PROFILE": "default"}),
 	}
@@ -506,7 +507,7 @@ func TestSharedFilesProviderClock(t *testing.T) {
 	expires := time.Date(2020, 1, 1, 13, 0, 0, 0, time.UTC) // long past on the real clock
 	command := `printf '%s' '{"Version": 1, "AccessKeyId": "` + credKeyID2 + `", "SecretAccessKey": "` + credSecret2 + `", "Expiration": "2020-01-01T13:00:00Z"}'`
 	file := writeCredFile(t, dir, "credentials", credStr("[default]\ncredential_process = "+command+"\n"))
-	p := s3post.SharedFilesProvider{CredentialsFile: file, Getenv: credEnv(map[string]string{"HOME": dir})}
+	p := awsenv.SharedFilesProvider{CredentialsFile: file, Getenv: credEnv(map[string]string{"HOME": dir})}
 
 	p.Now = func() time.Time { return expires.Add(-time.Hour) }
 	got, err := credRetrieve(t, p, context.Background())
@@ -568,7 +569,7 @@ func TestSharedFilesProviderRegion(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			p := s3post.SharedFilesProvider{
+			p := awsenv.SharedFilesProvider{
 				Profile:         tc.profile,
 				CredentialsFile: writeCredFile(t, dir, "credentials", tc.credentials),
 				ConfigFile:      writeCredFile(t, dir, "config", tc.config),
@@ -588,6 +589,6 @@ func TestSharedFilesProviderRegion(t *testing.T) {
 
 func TestSharedFilesProviderString(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, "SharedFilesProvider", s3post.SharedFilesProvider{}.String())
-	assert.Equal(t, `SharedFilesProvider(profile "dev")`, s3post.SharedFilesProvider{Profile: "dev"}.String())
+	assert.Equal(t, "SharedFilesProvider", awsenv.SharedFilesProvider{}.String())
+	assert.Equal(t, `SharedFilesProvider(profile "dev")`, awsenv.SharedFilesProvider{Profile: "dev"}.String())
 }

@@ -1,17 +1,18 @@
-// Package awscreds plugs the credentials of aws-sdk-go-v2 into s3post, for
+// Package awssdk plugs the credentials of aws-sdk-go-v2 into s3post, for
 // programs that already configure the AWS SDK:
 //
 //	cfg, err := config.LoadDefaultConfig(ctx)
 //	...
 //	p := &s3post.Presigner{
-//		Credentials: awscreds.New(cfg.Credentials),
+//		Credentials: awssdk.Credentials(cfg.Credentials),
 //		Region:      cfg.Region,
 //	}
 //
 // It is a module of its own, so that s3post itself depends on the standard
 // library only; it needs only the SDK's core module,
 // github.com/aws/aws-sdk-go-v2. Programs without the SDK can use
-// s3post.DefaultCredentials or s3post.NewPresignerFromEnv, which cover the
+// awsenv.DefaultCredentials or awsenv.NewPresigner (package
+// github.com/s3post/s3post/awsenv), which cover the
 // same sources.
 //
 // # Refreshing early
@@ -20,7 +21,7 @@
 // credentials only once they have expired, by default: its ExpiryWindow is
 // zero. Near the end of their lifetime they would then be too short for a
 // form, which cannot outlive the credentials that sign it. So the provider
-// that [New] returns is an s3post.CredentialsLifetimeProvider: when the
+// that [Credentials] returns is an s3post.CredentialsLifetimeProvider: when the
 // credentials expire before a form would, it calls Invalidate on the SDK's
 // provider (as an aws.CredentialsCache has) and asks again.
 //
@@ -32,7 +33,7 @@
 //		config.WithCredentialsCacheOptions(func(o *aws.CredentialsCacheOptions) {
 //			o.ExpiryWindow = 20 * time.Minute // forms last at most 15 minutes
 //		}))
-package awscreds
+package awssdk
 
 import (
 	"context"
@@ -45,7 +46,7 @@ import (
 	"github.com/s3post/s3post"
 )
 
-// New returns an s3post credentials provider that gets its credentials
+// Credentials returns an s3post credentials provider that gets its credentials
 // from p, such as the Credentials of an aws.Config, carrying their expiry
 // across: the result's Expires is the SDK's Expires when the credentials
 // can expire (an aws.CredentialsCache reports it early by its
@@ -60,7 +61,7 @@ import (
 // p's are, and its errors start with "s3post: aws-sdk-go-v2 credentials: "
 // and wrap the SDK's error. A nil p makes Retrieve fail with an error
 // wrapping s3post.ErrMissingCredentials.
-func New(p aws.CredentialsProvider) s3post.CredentialsProvider {
+func Credentials(p aws.CredentialsProvider) s3post.CredentialsProvider {
 	return provider{p: p}
 }
 
@@ -162,7 +163,7 @@ func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // String names the adapter and the type of the SDK's provider, never its
 // fields.
-func (p provider) String() string { return fmt.Sprintf("awscreds.New(%T)", p.p) }
+func (p provider) String() string { return fmt.Sprintf("awssdk.Credentials(%T)", p.p) }
 
 // GoString is String, so that %#v does not print the fields either.
 func (p provider) GoString() string { return p.String() }

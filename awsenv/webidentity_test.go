@@ -1,4 +1,4 @@
-package s3post_test
+package awsenv_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/s3post/s3post"
+	"github.com/s3post/s3post/awsenv"
 )
 
 const (
@@ -79,7 +80,7 @@ func TestWebIdentityProvider(t *testing.T) {
 		handler  http.HandlerFunc
 		env      map[string]string // "$URL" is the fake's URL, "$DIR" a temporary directory
 		files    map[string]string // written under $DIR
-		p        s3post.WebIdentityProvider
+		p        awsenv.WebIdentityProvider
 		want     s3post.Credentials
 		wantErr  error
 		errHas   []string
@@ -98,7 +99,7 @@ func TestWebIdentityProvider(t *testing.T) {
 			reason:   "AWS_ROLE_SESSION_NAME names the session; Duration asks for DurationSeconds",
 			handler:  ok,
 			env:      map[string]string{"AWS_ROLE_SESSION_NAME": "uploads-api"},
-			p:        s3post.WebIdentityProvider{Duration: 2 * time.Hour},
+			p:        awsenv.WebIdentityProvider{Duration: 2 * time.Hour},
 			want:     endpointCreds,
 			wantForm: map[string]string{"RoleSessionName": "uploads-api", "DurationSeconds": "7200"},
 		},
@@ -107,7 +108,7 @@ func TestWebIdentityProvider(t *testing.T) {
 			reason:   "fields win over the environment",
 			handler:  ok,
 			env:      map[string]string{"AWS_WEB_IDENTITY_TOKEN_FILE": "$DIR/missing", "AWS_ROLE_ARN": "arn:aws:iam::1:role/other", "AWS_ROLE_SESSION_NAME": "env"},
-			p:        s3post.WebIdentityProvider{TokenFile: "$DIR/token", RoleARN: webRole, RoleSessionName: "field"},
+			p:        awsenv.WebIdentityProvider{TokenFile: "$DIR/token", RoleARN: webRole, RoleSessionName: "field"},
 			want:     endpointCreds,
 			wantForm: map[string]string{"RoleArn": webRole, "RoleSessionName": "field", "WebIdentityToken": webToken},
 		},
@@ -230,14 +231,14 @@ func TestWebIdentityProvider(t *testing.T) {
 			name:    "slow",
 			reason:  "the request is bounded by Timeout",
 			handler: stsFake(200, stsOK("2026-03-01T18:00:00Z"), time.Minute),
-			p:       s3post.WebIdentityProvider{Timeout: 50 * time.Millisecond},
+			p:       awsenv.WebIdentityProvider{Timeout: 50 * time.Millisecond},
 			wantErr: errStopsChain,
 			errHas:  []string{"s3post: web identity: POST http://127.0.0.1:", "no answer within 50ms"},
 		},
 		{
 			name:    "duration out of range",
 			reason:  "STS allows 15 minutes to 12 hours",
-			p:       s3post.WebIdentityProvider{Duration: time.Minute},
+			p:       awsenv.WebIdentityProvider{Duration: time.Minute},
 			wantErr: errStopsChain,
 			errHas:  []string{"Duration is 1m0s"},
 		},
@@ -302,7 +303,7 @@ func TestWebIdentityProviderTokenFileReread(t *testing.T) {
 	t.Parallel()
 	srv := newFakeEndpoint(t, false, stsFake(200, stsOK("2026-03-01T18:00:00Z"), 0))
 	tokenFile := filepath.Join(t.TempDir(), "token")
-	p := s3post.WebIdentityProvider{TokenFile: tokenFile, RoleARN: webRole, Endpoint: srv.URL, Getenv: credEnv(nil), Now: endpointClock}
+	p := awsenv.WebIdentityProvider{TokenFile: tokenFile, RoleARN: webRole, Endpoint: srv.URL, Getenv: credEnv(nil), Now: endpointClock}
 	for _, token := range []string{"first.jwt.token", "rotated.jwt.token"} {
 		require.NoError(t, os.WriteFile(tokenFile, []byte(token), 0o600))
 		_, err := credRetrieve(t, p, context.Background())
@@ -321,7 +322,7 @@ func TestWebIdentityProviderRegionalEndpoint(t *testing.T) {
 		reason string
 		env    map[string]string
 		config string // the shared config file
-		p      s3post.WebIdentityProvider
+		p      awsenv.WebIdentityProvider
 		host   string // "" for an error
 		errHas string
 	}{
@@ -329,7 +330,7 @@ func TestWebIdentityProviderRegionalEndpoint(t *testing.T) {
 		{name: "AWS_DEFAULT_REGION", reason: "the older variable", env: map[string]string{"AWS_DEFAULT_REGION": "us-east-2"}, host: "sts.us-east-2.amazonaws.com"},
 		{name: "profile region", reason: "the shared config profile's region", config: "[default]\nregion = ap-south-1\n", host: "sts.ap-south-1.amazonaws.com"},
 		{name: "China", reason: "China has its own DNS suffix", env: map[string]string{"AWS_REGION": "cn-north-1"}, host: "sts.cn-north-1.amazonaws.com.cn"},
-		{name: "Region field", reason: "the field wins", env: map[string]string{"AWS_REGION": "eu-west-1"}, p: s3post.WebIdentityProvider{Region: "us-gov-west-1"}, host: "sts.us-gov-west-1.amazonaws.com"},
+		{name: "Region field", reason: "the field wins", env: map[string]string{"AWS_REGION": "eu-west-1"}, p: awsenv.WebIdentityProvider{Region: "us-gov-west-1"}, host: "sts.us-gov-west-1.amazonaws.com"},
 		{name: "ignored endpoint URL", reason: "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS turns AWS_ENDPOINT_URL_STS off",
 			env: map[string]string{"AWS_REGION": "eu-west-1", "AWS_ENDPOINT_URL_STS": "https://127.0.0.1:1", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}, host: "sts.eu-west-1.amazonaws.com"},
 		{name: "no region", reason: "STS is regional", errHas: "no region for STS: set AWS_REGION"},
@@ -373,8 +374,8 @@ func TestWebIdentityProviderRegionalEndpoint(t *testing.T) {
 
 func TestWebIdentityProviderString(t *testing.T) {
 	t.Parallel()
-	p := s3post.WebIdentityProvider{RoleARN: webRole, TokenFile: "/var/run/secrets/token"}
+	p := awsenv.WebIdentityProvider{RoleARN: webRole, TokenFile: "/var/run/secrets/token"}
 	assert.Equal(t, "WebIdentityProvider("+webRole+")", p.String())
-	assert.Equal(t, "s3post.WebIdentityProvider("+webRole+")", fmt.Sprintf("%#v", p))
-	assert.Equal(t, "WebIdentityProvider", s3post.WebIdentityProvider{}.String())
+	assert.Equal(t, "awsenv.WebIdentityProvider("+webRole+")", fmt.Sprintf("%#v", p))
+	assert.Equal(t, "WebIdentityProvider", awsenv.WebIdentityProvider{}.String())
 }

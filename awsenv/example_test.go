@@ -1,4 +1,4 @@
-package s3post_test
+package awsenv_test
 
 import (
 	"context"
@@ -8,17 +8,18 @@ import (
 	"path/filepath"
 
 	"github.com/s3post/s3post"
+	"github.com/s3post/s3post/awsenv"
 )
 
-func ExampleChainCredentials() {
+func ExampleChain() {
 	// Getenv stands in for os.Getenv here.
 	env := map[string]string{
 		"AWS_ACCESS_KEY_ID":     "AKIAIOSFODNN7EXAMPLE",
 		"AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
 	}
-	creds := s3post.ChainCredentials(
-		s3post.EnvProvider{Getenv: func(k string) string { return env[k] }},
-		s3post.SharedFilesProvider{Profile: "uploads"},
+	creds := awsenv.Chain(
+		awsenv.EnvProvider{Getenv: func(k string) string { return env[k] }},
+		awsenv.SharedFilesProvider{Profile: "uploads"},
 	)
 	c, err := creds.Retrieve(context.Background())
 	if err != nil {
@@ -49,7 +50,7 @@ aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
 		return
 	}
 
-	p := s3post.SharedFilesProvider{
+	p := awsenv.SharedFilesProvider{
 		Profile:         "uploads",
 		CredentialsFile: filepath.Join(dir, "credentials"), // does not exist
 		ConfigFile:      config,
