@@ -3,7 +3,9 @@ package s3post
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,12 +26,33 @@ type CredentialsCacheOptions struct {
 	// default, zero, means no jitter. It must not be negative.
 	RefreshJitter time.Duration
 
+	// FetchTimeout bounds each call of the provider. Optional; the default,
+	// zero, means two minutes, longer than any source of package awsenv
+	// takes. The provider's context ends then; a provider that still has
+	// not returned a moment later is abandoned (its goroutine is left to
+	// finish on its own, and its result is dropped): the callers waiting
+	// for it get an error wrapping [context.DeadlineExceeded], and a later
+	// Retrieve asks the provider again. It must not be negative.
+	FetchTimeout time.Duration
+
 	// Now tells the time. Optional; the default, nil, means time.Now.
 	Now func() time.Time
 }
 
 const (
 	defaultRefreshWindow = 5 * time.Minute
+	defaultFetchTimeout  = 2 * time.Minute
+
+	// maxAbandonGrace is the most a fetch waits, after the provider's
+	// context has ended, for the provider to return before abandoning it.
+	maxAbandonGrace = time.Second
+
+	// minFailureBackoff and maxFailureBackoff bound the time after a failed
+	// fetch, with nothing cached to serve, during which callers get the
+	// failure again without the provider being asked. It doubles with each
+	// failure in a row.
+	minFailureBackoff = time.Second
+	maxFailureBackoff = 30 * time.Second
 
 	// refreshRetryDelay is how long the cache serves credentials that are
 	// still valid after a failed refresh before it tries again, and the
@@ -44,11 +67,17 @@ const (
 // until RefreshWindow before they expire; the next Retrieve then fetches new
 // ones. Only one fetch runs at a time, however many goroutines ask: the
 // others wait for it, each until its own context is done. The fetch itself
-// is not canceled when the caller that started it gives up. If a refresh
-// fails while the old credentials have not yet expired, the cache keeps
-// serving them and tries again ten seconds later at the soonest. Credentials
-// that have already expired when fetched are rejected with an error wrapping
-// [ErrCredentialsExpired].
+// is not canceled when the caller that started it gives up, but it is
+// bounded by FetchTimeout, after which a provider that ignores its context
+// is abandoned so that it cannot wedge the cache. If a refresh fails while
+// the old credentials have not yet expired, the cache keeps serving them
+// and tries again ten seconds later at the soonest. If a fetch fails with
+// nothing to serve, the callers of the next second get the same error
+// without the provider being asked, and the pause doubles with each failure
+// in a row, up to thirty seconds. Credentials that have already expired
+// when fetched are rejected with an error wrapping [ErrCredentialsExpired].
+// A provider that panics does not crash the program: its callers get an
+// error that holds the panic's value (and, printed with %+v, its stack).
 //
 // The cache is a [CredentialsLifetimeProvider]: [CredentialsCache.RetrieveValidUntil]
 // refreshes early when the cached credentials expire before a form would.
@@ -59,14 +88,24 @@ type CredentialsCache struct {
 	provider CredentialsProvider
 	window   time.Duration
 	jitter   time.Duration
+	timeout  time.Duration // of a fetch
 	now      func() time.Time
 	jitterN  func(n time.Duration) time.Duration // random in [0, n)
 	err      error                               // set when the options are invalid
 
 	entry atomic.Pointer[cacheEntry] // nil when there is nothing to serve
 
-	mu       sync.Mutex // guards inflight
+	mu       sync.Mutex // guards inflight, failure and failures
 	inflight *cacheFetch
+	failure  *cacheFailure // of the last fetch, when it left nothing to serve
+	failures int           // fetches in a row that left nothing to serve
+}
+
+// cacheFailure is a failed fetch that left nothing to serve, returned again
+// until retryAt.
+type cacheFailure struct {
+	err     error
+	retryAt time.Time
 }
 
 // cacheEntry is an immutable snapshot of the cached credentials.
@@ -103,11 +142,15 @@ func NewCredentialsCache(p CredentialsProvider, opts CredentialsCacheOptions) *C
 		provider: p,
 		window:   opts.RefreshWindow,
 		jitter:   opts.RefreshJitter,
+		timeout:  opts.FetchTimeout,
 		now:      orNow(opts.Now),
 		jitterN:  rand.N[time.Duration],
 	}
 	if c.window == 0 {
 		c.window = defaultRefreshWindow
+	}
+	if c.timeout == 0 {
+		c.timeout = defaultFetchTimeout
 	}
 	switch {
 	case p == nil || isCache:
@@ -116,6 +159,8 @@ func NewCredentialsCache(p CredentialsProvider, opts CredentialsCacheOptions) *C
 		c.err = fmt.Errorf("s3post: credentials cache: RefreshWindow is negative (%v)", opts.RefreshWindow)
 	case opts.RefreshJitter < 0:
 		c.err = fmt.Errorf("s3post: credentials cache: RefreshJitter is negative (%v)", opts.RefreshJitter)
+	case opts.FetchTimeout < 0:
+		c.err = fmt.Errorf("s3post: credentials cache: FetchTimeout is negative (%v)", opts.FetchTimeout)
 	}
 	return c
 }
@@ -188,6 +233,12 @@ func (c *CredentialsCache) retrieveSlow(ctx context.Context, t time.Time) (Crede
 		}
 	}
 	f := c.inflight
+	if f == nil && c.failure != nil && now.Before(c.failure.retryAt) {
+		// The last fetch failed moments ago; do not hammer the source.
+		err := c.failure.err
+		c.mu.Unlock()
+		return Credentials{}, err
+	}
 	if f == nil {
 		f = &cacheFetch{done: make(chan struct{})}
 		c.inflight = f
@@ -226,7 +277,7 @@ func expiresTooSoon(c Credentials, t time.Time, failure error) error {
 // fetch calls the wrapped provider, stores the result, and then hands it to
 // the waiters of f.
 func (c *CredentialsCache) fetch(ctx context.Context, f *cacheFetch) {
-	creds, err := c.provider.Retrieve(ctx)
+	creds, err := c.callProvider(ctx)
 	now := c.now()
 	if err == nil && creds.Expired(now) {
 		err = fmt.Errorf("s3post: credentials cache: %w: the provider returned credentials that expired at %s",
@@ -253,8 +304,103 @@ func (c *CredentialsCache) fetch(ctx context.Context, f *cacheFetch) {
 
 	c.mu.Lock()
 	c.inflight = nil
+	switch {
+	case err == nil:
+		c.failure, c.failures = nil, 0
+	case f.err != nil:
+		c.failures++
+		backoff := min(maxFailureBackoff, minFailureBackoff<<min(c.failures-1, 16))
+		retryAt := now.Add(backoff)
+		c.failure = &cacheFailure{retryAt: retryAt, err: &textError{
+			msg: strings.TrimSuffix(err.Error(), ".") + " (the credentials cache answers this until " +
+				retryAt.UTC().Format(time.RFC3339) + ", then asks the provider again)",
+			errs: []error{err},
+		}}
+	}
 	c.mu.Unlock()
 	close(f.done)
+}
+
+// fetchResult is what a call of the provider gave.
+type fetchResult struct {
+	creds Credentials
+	err   error
+}
+
+// callProvider asks the provider for credentials, within the fetch timeout.
+// A provider that panics gives an error, and one that does not return
+// shortly after its context ends is abandoned: its goroutine is left to
+// finish on its own.
+func (c *CredentialsCache) callProvider(ctx context.Context) (Credentials, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	done := make(chan fetchResult, 1) // buffered: an abandoned call must not block
+	go func() {
+		var r fetchResult
+		returned := false
+		defer func() {
+			if v := recover(); v != nil {
+				r = fetchResult{err: &panicError{provider: providerName(c.provider), value: v, stack: debug.Stack()}}
+			} else if !returned {
+				r = fetchResult{err: fmt.Errorf("s3post: credentials cache: the provider %s exited its goroutine without returning (runtime.Goexit)", providerName(c.provider))}
+			}
+			done <- r
+		}()
+		r.creds, r.err = c.provider.Retrieve(ctx)
+		returned = true
+	}()
+	select {
+	case r := <-done:
+		return r.creds, r.err
+	case <-ctx.Done():
+	}
+	grace := min(maxAbandonGrace, c.timeout/4)
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.creds, r.err
+	case <-timer.C:
+		return Credentials{}, &textError{
+			msg: fmt.Sprintf("s3post: credentials cache: %v: the provider %s did not return within %v, nor %v after its context ended; it was abandoned and will be asked again",
+				context.DeadlineExceeded, providerName(c.provider), c.timeout, grace),
+			errs: []error{context.DeadlineExceeded},
+		}
+	}
+}
+
+// panicError is a panic of a provider, turned into an error so that it
+// does not crash the program from the cache's goroutine.
+type panicError struct {
+	provider string
+	value    any
+	stack    []byte
+}
+
+// maxPanicText bounds how much of a panic's value an error message quotes.
+const maxPanicText = 1024
+
+func (e *panicError) Error() string {
+	text := fmt.Sprint(e.value)
+	if len(text) > maxPanicText {
+		text = strings.ToValidUTF8(text[:maxPanicText], "") + fmt.Sprintf("... (%d bytes in all)", len(text))
+	}
+	return "s3post: credentials cache: the provider " + e.provider + " panicked: " + text
+}
+
+// Unwrap returns the panic's value when it is an error.
+func (e *panicError) Unwrap() error {
+	err, _ := e.value.(error)
+	return err
+}
+
+// Format prints Error, and with %+v the stack of the panic too.
+func (e *panicError) Format(f fmt.State, verb rune) {
+	_, _ = io.WriteString(f, e.Error())
+	if verb == 'v' && f.Flag('+') {
+		_, _ = io.WriteString(f, "\n\n")
+		_, _ = f.Write(e.stack)
+	}
 }
 
 // refreshAt returns when credentials that expire at expires and were
@@ -284,9 +430,13 @@ func earliest(a, b time.Time) time.Time {
 	return a
 }
 
-// Invalidate drops the cached credentials, so that the next Retrieve
-// fetches new ones; for example after AWS has rejected them.
+// Invalidate drops the cached credentials, and any failure being answered
+// again, so that the next Retrieve fetches new ones; for example after AWS
+// has rejected them.
 func (c *CredentialsCache) Invalidate() {
+	c.mu.Lock()
+	c.failure, c.failures = nil, 0
+	c.mu.Unlock()
 	c.entry.Store(nil)
 }
 

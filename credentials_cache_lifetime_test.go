@@ -72,10 +72,11 @@ func TestCredentialsCacheRetrieveValidUntil(t *testing.T) {
 		},
 		{
 			name:   "nothing cached",
-			reason: "with nothing to serve, the provider's error is returned as it is",
+			reason: "with nothing to serve, the provider's error is returned as it is, and again for a second",
 			steps: []cacheStep{
-				{at: 0, until: time.Hour, fail: true, wantCalls: 1, wantErr: []error{errRotateFailed}},
-				{at: 0, until: time.Hour, wantCalls: 2, wantKey: "KEY2"},
+				{at: 0, until: time.Hour, fail: true, wantCalls: 1, wantErr: []error{errRotateFailed}, errHas: "s3post: test source is down"},
+				{at: 0, until: time.Hour, wantCalls: 1, wantErr: []error{errRotateFailed}},
+				{at: time.Second, until: time.Hour, wantCalls: 2, wantKey: "KEY2"},
 			},
 		},
 	}

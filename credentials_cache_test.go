@@ -211,17 +211,36 @@ func TestCredentialsCacheFailure(t *testing.T) {
 				{at: 56*time.Minute + 10*time.Second, fail: true, wantCalls: 3, wantKey: "KEY1"},
 				{at: time.Hour - 1, fail: true, wantCalls: 4, wantKey: "KEY1"},
 				{at: time.Hour, fail: true, wantCalls: 5, wantErr: []error{errRotateFailed}},
-				{at: time.Hour, fail: true, wantCalls: 6, wantErr: []error{errRotateFailed}},
-				{at: time.Hour, wantCalls: 7, wantKey: "KEY7"},
+				{at: time.Hour, fail: true, wantCalls: 5, wantErr: []error{errRotateFailed},
+					errHas: "s3post: test source is down (the credentials cache answers this until 2026-03-01T13:00:01Z, then asks the provider again)"},
+				{at: time.Hour + time.Second, wantCalls: 6, wantKey: "KEY6"},
 			},
 		},
 		{
 			name:   "nothing cached",
-			reason: "a failure with nothing to serve is returned, and the next call tries again at once",
+			reason: "a failure with nothing to serve is returned, and answered again for a second, then two, without asking the source",
+			steps: []cacheStep{
+				{at: 0, fail: true, wantCalls: 1, wantErr: []error{errRotateFailed}, errHas: "s3post: test source is down"},
+				{at: 0, wantCalls: 1, wantErr: []error{errRotateFailed}, errHas: "answers this until 2026-03-01T12:00:01Z"},
+				{at: time.Second - 1, wantCalls: 1, wantErr: []error{errRotateFailed}},
+				{at: time.Second, fail: true, wantCalls: 2, wantErr: []error{errRotateFailed}},
+				{at: 3*time.Second - 1, wantCalls: 2, wantErr: []error{errRotateFailed}, errHas: "answers this until 2026-03-01T12:00:03Z"},
+				{at: 3 * time.Second, wantCalls: 3, wantKey: "KEY3"},
+			},
+		},
+		{
+			name:   "backoff",
+			reason: "the pause after failures in a row doubles up to thirty seconds, and a success resets it",
 			steps: []cacheStep{
 				{at: 0, fail: true, wantCalls: 1, wantErr: []error{errRotateFailed}},
-				{at: 0, fail: true, wantCalls: 2, wantErr: []error{errRotateFailed}},
-				{at: 0, wantCalls: 3, wantKey: "KEY3"},
+				{at: 1 * time.Second, fail: true, wantCalls: 2, wantErr: []error{errRotateFailed}},
+				{at: 3 * time.Second, fail: true, wantCalls: 3, wantErr: []error{errRotateFailed}},
+				{at: 7 * time.Second, fail: true, wantCalls: 4, wantErr: []error{errRotateFailed}},
+				{at: 15 * time.Second, fail: true, wantCalls: 5, wantErr: []error{errRotateFailed}},
+				{at: 31 * time.Second, fail: true, wantCalls: 6, wantErr: []error{errRotateFailed}},
+				{at: 61*time.Second - 1, fail: true, wantCalls: 6, wantErr: []error{errRotateFailed}},
+				{at: 61 * time.Second, fail: true, wantCalls: 7, wantErr: []error{errRotateFailed}},
+				{at: 91 * time.Second, wantCalls: 8, wantKey: "KEY8"},
 			},
 		},
 		{
@@ -230,7 +249,8 @@ func TestCredentialsCacheFailure(t *testing.T) {
 			lifetime: -time.Second,
 			steps: []cacheStep{
 				{at: 0, wantCalls: 1, wantErr: []error{s3post.ErrCredentialsExpired}},
-				{at: 0, wantCalls: 2, wantErr: []error{s3post.ErrCredentialsExpired}},
+				{at: 0, wantCalls: 1, wantErr: []error{s3post.ErrCredentialsExpired}},
+				{at: time.Second, wantCalls: 2, wantErr: []error{s3post.ErrCredentialsExpired}},
 			},
 		},
 	}
@@ -414,6 +434,7 @@ func TestNewCredentialsCache(t *testing.T) {
 		{name: "nil cache", reason: "a nil *CredentialsCache is a nil provider", p: (*s3post.CredentialsCache)(nil), errHas: "s3post: NewCredentialsCache: the provider is nil"},
 		{name: "negative window", reason: "options are validated", p: static, opts: s3post.CredentialsCacheOptions{RefreshWindow: -time.Second}, errHas: "s3post: credentials cache: RefreshWindow is negative"},
 		{name: "negative jitter", reason: "options are validated", p: static, opts: s3post.CredentialsCacheOptions{RefreshJitter: -time.Second}, errHas: "s3post: credentials cache: RefreshJitter is negative"},
+		{name: "negative fetch timeout", reason: "options are validated", p: static, opts: s3post.CredentialsCacheOptions{FetchTimeout: -time.Second}, errHas: "s3post: credentials cache: FetchTimeout is negative"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
