@@ -79,19 +79,23 @@ func TestCredentialsCacheAbandonsStuckProvider(t *testing.T) {
 	t.Parallel()
 	clock := newCredClock()
 	release := make(chan struct{})
+	started := make(chan struct{}, 2)
 	var late sync.WaitGroup
+	late.Add(2)
 	var calls atomic.Int32
 	p := s3post.CredentialsProviderFunc(func(context.Context) (s3post.Credentials, error) {
 		if calls.Add(1) <= 2 {
-			late.Add(1)
 			defer late.Done()
+			started <- struct{}{}
 			<-release // ignores its context
 			return credsOneT, nil
 		}
 		return credsOne, nil
 	})
 	c := s3post.NewCredentialsCache(p, s3post.CredentialsCacheOptions{Now: clock.Now, FetchTimeout: 40 * time.Millisecond})
-	defer func() { close(release); late.Wait() }()
+	var once sync.Once
+	finish := func() { once.Do(func() { close(release) }); late.Wait() }
+	defer finish()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -99,10 +103,12 @@ func TestCredentialsCacheAbandonsStuckProvider(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded, "the fetch gives up at FetchTimeout, well before the caller's deadline")
 	require.NoError(t, ctx.Err(), "the caller's own deadline has not passed")
 	assert.Contains(t, err.Error(), "s3post: credentials cache: context deadline exceeded: the provider s3post.CredentialsProviderFunc did not return within 40ms, nor 10ms after its context ended; it was abandoned")
+	<-started
 
 	clock.Set(clock.Now().Add(time.Second))
 	_, err = credRetrieve(t, c, ctx)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
+	<-started
 	assert.Equal(t, int32(2), calls.Load(), "the provider is asked again, not waited on for ever")
 
 	clock.Set(clock.Now().Add(2 * time.Second))
@@ -110,9 +116,7 @@ func TestCredentialsCacheAbandonsStuckProvider(t *testing.T) {
 	require.NoError(t, err)
 	assertCreds(t, credsOne, got)
 
-	close(release)
-	late.Wait()
-	release = make(chan struct{}) // for the deferred close
+	finish()
 	got, err = credRetrieve(t, c, ctx)
 	require.NoError(t, err)
 	assertCreds(t, credsOne, got, "the late answers of abandoned calls are dropped")
@@ -126,12 +130,14 @@ func TestCredentialsCacheFetchTimeoutReachesProvider(t *testing.T) {
 	p := s3post.CredentialsProviderFunc(func(ctx context.Context) (s3post.Credentials, error) {
 		deadline, ok := ctx.Deadline()
 		if !ok || time.Until(deadline) > time.Minute {
-			return s3post.Credentials{}, errors.New("no deadline of 40ms")
+			return s3post.Credentials{}, errors.New("no deadline of a second")
 		}
 		<-ctx.Done()
 		return s3post.Credentials{}, fmt.Errorf("s3post: test source: %w", ctx.Err())
 	})
-	c := s3post.NewCredentialsCache(p, s3post.CredentialsCacheOptions{FetchTimeout: 40 * time.Millisecond})
+	// A second, so that the quarter second that the cache then waits for
+	// the provider to return is ample even on a loaded machine.
+	c := s3post.NewCredentialsCache(p, s3post.CredentialsCacheOptions{FetchTimeout: time.Second})
 	_, err := credRetrieve(t, c, context.Background())
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Equal(t, "s3post: test source: context deadline exceeded", err.Error(), "the provider's own error, not an abandonment")
