@@ -3,6 +3,7 @@ package s3post
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 )
@@ -69,13 +70,7 @@ func (c Credentials) String() string {
 func (c Credentials) GoString() string { return "s3post." + c.String() }
 
 // Format prints String for every verb, so that no verb prints the secret.
-func (c Credentials) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		_, _ = f.Write([]byte(c.GoString()))
-		return
-	}
-	_, _ = f.Write([]byte(c.String()))
-}
+func (c Credentials) Format(f fmt.State, verb rune) { formatHidden(f, verb, c) }
 
 // LogValue shows the credentials in log/slog without their secret.
 func (c Credentials) LogValue() slog.Value {
@@ -118,6 +113,26 @@ func (p *staticProvider) String() string { return "StaticCredentials(" + p.creds
 
 // GoString hides the secret of the static credentials.
 func (p *staticProvider) GoString() string { return "s3post." + p.String() }
+
+// Format prints String for every verb (GoString for %#v), so that no verb
+// prints the fields, where the secret is.
+func (p *staticProvider) Format(f fmt.State, verb rune) { formatHidden(f, verb, p) }
+
+// hiddenFormatter is a value that describes itself without its secrets.
+type hiddenFormatter interface {
+	fmt.Stringer
+	fmt.GoStringer
+}
+
+// formatHidden implements fmt.Formatter for v: GoString for %#v, and String
+// for every other verb, which would otherwise print v's fields.
+func formatHidden(f fmt.State, verb rune, v hiddenFormatter) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, v.GoString())
+		return
+	}
+	_, _ = io.WriteString(f, v.String())
+}
 
 // providerName describes a provider without printing its fields, which
 // might hold a secret.

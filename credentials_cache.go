@@ -452,6 +452,10 @@ func (c *CredentialsCache) String() string {
 // GoString is String, so that %#v does not print the fields either.
 func (c *CredentialsCache) GoString() string { return "s3post." + c.String() }
 
+// Format prints String for every verb (GoString for %#v), so that no verb
+// prints the fields, which hold the credentials.
+func (c *CredentialsCache) Format(f fmt.State, verb rune) { formatHidden(f, verb, c) }
+
 // textError is an error with a text of its own that wraps errs, for
 // errors.Is and errors.As.
 type textError struct {

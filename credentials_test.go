@@ -70,3 +70,34 @@ func TestStaticCredentials(t *testing.T) {
 		assert.ErrorIs(t, err, ErrMissingCredentials)
 	}
 }
+
+// fmtVerbs are the verbs and flags with which the secret-holding types are
+// printed in the tests: every verb fmt knows, some with flags and widths,
+// and an unknown one. Not %w outside fmt.Errorf, nor %p of a value that is
+// not a pointer: fmt then prints the fields of any value, bypassing its
+// methods, and go vet reports both.
+var fmtVerbs = []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%+d", "%o", "%O", "%b", "%c", "%U",
+	"%e", "%E", "%f", "%F", "%g", "%G", "%t", "%T", "%-40v", "%08d", "% x", "%#x", "%.3s", "%z"}
+
+// TestCredentialTypesPrintNoSecretInAnyVerb covers what %v did not: %d and
+// the other verbs printed the fields of StaticCredentials and of a
+// CredentialsCache, and so the secret and the session token.
+func TestCredentialTypesPrintNoSecretInAnyVerb(t *testing.T) {
+	t.Parallel()
+	const secret, token = "SECRETsecretSECRET", "TOKENtokenTOKEN"
+	static := StaticCredentials("AKIDPRINT", secret, token)
+	values := map[string]any{
+		"Credentials":       Credentials{AccessKeyID: "AKIDPRINT", SecretAccessKey: secret, SessionToken: token},
+		"StaticCredentials": static,
+		"CredentialsCache":  NewCredentialsCache(static, CredentialsCacheOptions{}),
+		"nested":            struct{ P CredentialsProvider }{static},
+	}
+	for name, v := range values {
+		for _, verb := range fmtVerbs {
+			out := fmt.Sprintf(verb, v)
+			// The failure messages name the value and verb, never the output.
+			assert.False(t, strings.Contains(out, "SECRET"), "%s in %s shows the secret", name, verb)
+			assert.False(t, strings.Contains(out, "TOKEN"), "%s in %s shows the session token", name, verb)
+		}
+	}
+}
