@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -113,6 +114,11 @@ func TestGuaranteeSignedFormsUpload(t *testing.T) {
 				})
 				require.NoError(t, err)
 				got := send(t, req)
+				if s.name == "ceph" && policyOutsideBMP(t, post) {
+					// Named in the corpus: see cephSurrogates.
+					require.Equal(t, http.StatusForbidden, got.status, "case %d: %s", i, cephSurrogates)
+					continue
+				}
 				require.Less(t, got.status, 300, "case %d: %s refused a signed form: %v\ninput: %+v\nextra: %v", i, s.name, got, g.in, g.extra)
 			}
 			t.Logf("%d generated forms uploaded to %s (seed %d)", n, s.name, guaranteeSeed)
@@ -158,4 +164,21 @@ func TestGuaranteeRejectedAtPresign(t *testing.T) {
 		var ie *s3post.InputError
 		assert.True(t, errors.As(err, &ie) && errors.Is(err, s3post.ErrUnsatisfiable), "case %d (%s): %v", i, b.name, err)
 	}
+}
+
+// policyOutsideBMP reports whether the form's policy has a condition value
+// with a character outside the Basic Multilingual Plane,
+// which JSON escapes as a surrogate pair (see cephSurrogates).
+func policyOutsideBMP(t *testing.T, post *s3post.PresignedPost) bool {
+	t.Helper()
+	doc, err := s3post.DecodePolicy(post.Fields["policy"])
+	require.NoError(t, err)
+	for _, c := range doc.Conditions {
+		for _, r := range c.Value {
+			if r > 0xFFFF {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -26,7 +26,7 @@ import (
 
 // server is an S3-compatible server started by scripts/e2e-servers.sh.
 type server struct {
-	name   string // "versitygw", "seaweedfs" or "s3posttest"
+	name   string // "versitygw", "seaweedfs", "ceph" or "s3posttest"
 	url    string // e.g. http://127.0.0.1:7070
 	client *s3.Client
 }
@@ -57,6 +57,7 @@ func loadEnv(t *testing.T) *env {
 	real := []struct{ name, variable string }{
 		{"versitygw", "S3POST_E2E_VERSITY_URL"},
 		{"seaweedfs", "S3POST_E2E_SEAWEED_URL"},
+		{"ceph", "S3POST_E2E_CEPH_URL"},
 	}
 	if e.accessKey == "" || os.Getenv(real[0].variable) == "" {
 		if os.Getenv("S3POST_E2E_REQUIRED") != "" {

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Real S3-compatible servers for the end-to-end tests: VersityGW and SeaweedFS,
-# the two installable servers that check POST policies and signatures, plus
-# Debian's chromium for the browser test.
+# Real S3-compatible servers for the end-to-end tests: VersityGW, SeaweedFS
+# and Ceph RADOS Gateway, the three installable servers that check POST
+# policies and signatures, plus Debian's chromium for the browser test.
 #
-#   scripts/e2e-servers.sh install         build the servers once (cached), apt-get chromium, curl
-#   scripts/e2e-servers.sh start STATEDIR  start both on 127.0.0.1, create buckets, set CORS,
+#   scripts/e2e-servers.sh install         build VersityGW and SeaweedFS once (cached), apt-get
+#                                          chromium, curl and Ceph (ceph-mon, ceph-osd, radosgw)
+#   scripts/e2e-servers.sh start STATEDIR  start all three on 127.0.0.1, create buckets, set CORS,
 #                                          write STATEDIR/env (source it)
 #   scripts/e2e-servers.sh stop STATEDIR   stop what start started; idempotent
 #
 # Binaries are cached in $S3POST_CACHE/bin (default ${XDG_CACHE_HOME:-~/.cache}/s3post/bin),
 # each next to a version marker, so a second install builds nothing.
-# Ports: 127.0.0.1:$S3POST_E2E_PORT_BASE (default 17070) to base+10.
+# Ports: 127.0.0.1:$S3POST_E2E_PORT_BASE (default 17070) to base+20.
 set -euo pipefail
 
 VERSITYGW_VERSION=v1.8.0
@@ -40,7 +41,13 @@ WEED_FILER_PORT=$((PORT_BASE + 7))
 WEED_FILER_GRPC_PORT=$((PORT_BASE + 8))
 WEED_ADMIN_PORT=$((PORT_BASE + 9))
 WEED_ADMIN_GRPC_PORT=$((PORT_BASE + 10))
-LAST_PORT=$((PORT_BASE + 10))
+# Ceph: a monitor, radosgw's S3 port, and a range for the daemons' own
+# messenger ports.
+CEPH_MON_PORT=$((PORT_BASE + 11))
+CEPH_RGW_PORT=$((PORT_BASE + 12))
+CEPH_MS_PORT_MIN=$((PORT_BASE + 13))
+CEPH_MS_PORT_MAX=$((PORT_BASE + 20))
+LAST_PORT=$((PORT_BASE + 20))
 
 # Lets any origin POST a form to the bucket and read the answer (browser test).
 CORS_XML='<CORSConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><ExposeHeader>Location</ExposeHeader><MaxAgeSeconds>600</MaxAgeSeconds></CORSRule></CORSConfiguration>'
@@ -137,6 +144,11 @@ cmd_install() {
   if [ ! -x /usr/bin/chromium ]; then
     timed "apt-get install chromium" apt_install chromium
   fi
+  if ! command -v radosgw >/dev/null || ! command -v ceph-osd >/dev/null || ! command -v ceph-mon >/dev/null; then
+    timed "apt-get install ceph-mon ceph-osd radosgw" apt_install --no-install-recommends ceph-mon ceph-osd radosgw ||
+      die "Ceph RADOS Gateway could not be installed (apt-get install ceph-mon ceph-osd radosgw failed): the end-to-end suite needs it as its third referee"
+  fi
+  note "Ceph: $(radosgw --version 2>/dev/null | head -n 1)"
   timed "VersityGW $VERSITYGW_VERSION" install_versitygw
   timed "SeaweedFS $SEAWEEDFS_VERSION" install_seaweedfs
   note "install: $(since "$start")"
@@ -252,8 +264,88 @@ start_seaweedfs() {
     -webdav=false
 }
 
+# start_ceph: a throwaway one-node Ceph cluster under $STATE/ceph (one
+# monitor, one OSD on the in-memory memstore, no authentication) and radosgw
+# on it. The daemons fork into the background and leave pid files in
+# $STATE/ceph/run; their logs are in $STATE/ceph/log.
+start_ceph() {
+  local dir=$STATE/ceph fsid osd_uuid osd_id
+  mkdir -p "$dir/mon" "$dir/osd" "$dir/run" "$dir/log"
+  fsid=$(cat /proc/sys/kernel/random/uuid)
+  osd_uuid=$(cat /proc/sys/kernel/random/uuid)
+  cat >"$dir/ceph.conf" <<CONF
+[global]
+fsid = $fsid
+mon host = v2:127.0.0.1:$CEPH_MON_PORT
+mon initial members = a
+public addr = 127.0.0.1
+auth cluster required = none
+auth service required = none
+auth client required = none
+ms bind msgr1 = false
+ms bind port min = $CEPH_MS_PORT_MIN
+ms bind port max = $CEPH_MS_PORT_MAX
+run dir = $dir/run
+admin socket = $dir/run/\$name.asok
+pid file = $dir/run/\$name.pid
+log file = $dir/log/\$name.log
+keyring = $dir/keyring
+mon data = $dir/mon/\$name
+osd data = $dir/osd/\$name
+osd objectstore = memstore
+memstore device bytes = 1073741824
+osd pool default size = 1
+osd pool default min size = 1
+osd pool default pg num = 8
+osd pool default pgp num = 8
+osd pool default pg autoscale mode = off
+osd crush chooseleaf type = 0
+mon allow pool size one = true
+mon warn on pool no redundancy = false
+
+[client.rgw.e2e]
+rgw frontends = beast endpoint=127.0.0.1:$CEPH_RGW_PORT
+rgw dns name = localhost
+# Without it radosgw asks the monitor for a secure connection and loops on
+# "get_initial_auth_request returned -13".
+ms mon client mode = crc
+CONF
+  local conf=(-c "$dir/ceph.conf")
+  {
+    ceph-authtool --create-keyring "$dir/keyring" --gen-key -n mon. --cap mon 'allow *' &&
+      ceph-authtool "$dir/keyring" --gen-key -n client.admin --cap mon 'allow *' --cap osd 'allow *' --cap mgr 'allow *' &&
+      monmaptool --create --fsid "$fsid" --addv a "[v2:127.0.0.1:$CEPH_MON_PORT]" "$dir/monmap" &&
+      ceph-mon "${conf[@]}" --mkfs -i a --monmap "$dir/monmap" --keyring "$dir/keyring" &&
+      ceph-mon "${conf[@]}" -i a &&
+      osd_id=$(timeout 30 ceph "${conf[@]}" osd new "$osd_uuid") &&
+      mkdir -p "$dir/osd/osd.$osd_id" &&
+      ceph-osd "${conf[@]}" -i "$osd_id" --mkfs --osd-uuid "$osd_uuid" &&
+      ceph-osd "${conf[@]}" -i "$osd_id"
+  } >"$dir/log/setup.log" 2>&1 || fail_with_log ceph/log/setup "could not start the Ceph monitor and OSD"
+  local deadline=$((SECONDS + 60))
+  until timeout 10 ceph "${conf[@]}" osd dump 2>/dev/null | grep -q "^osd\.$osd_id up"; do
+    [ "$SECONDS" -lt "$deadline" ] || fail_with_log "ceph/log/osd.$osd_id" "the Ceph OSD did not come up within 60 s"
+    sleep 0.2
+  done
+  radosgw "${conf[@]}" -n client.rgw.e2e >>"$dir/log/setup.log" 2>&1 ||
+    fail_with_log ceph/log/client.rgw.e2e "radosgw did not start"
+}
+
+# ceph_user: the S3 user of the test keys, once radosgw answers (its first
+# start creates its pools, which takes most of the wait).
+ceph_user() {
+  local dir=$STATE/ceph deadline=$((SECONDS + 90))
+  until curl -s -o /dev/null "http://127.0.0.1:$CEPH_RGW_PORT/"; do
+    [ "$SECONDS" -lt "$deadline" ] || fail_with_log ceph/log/client.rgw.e2e "radosgw did not answer within 90 s"
+    sleep 0.2
+  done
+  timeout 60 radosgw-admin -c "$dir/ceph.conf" user create --uid=e2e --display-name=e2e \
+    --access-key="$ACCESS_KEY" --secret-key="$SECRET_KEY" >/dev/null 2>>"$dir/log/setup.log" ||
+    fail_with_log ceph/log/setup "radosgw-admin could not create the test user"
+}
+
 cmd_start() {
-  if running versitygw && running seaweedfs && [ -f "$STATE/env" ]; then
+  if running versitygw && running seaweedfs && running ceph/run/client.rgw.e2e && [ -f "$STATE/env" ]; then
     note "already running: $STATE/env"
     return
   fi
@@ -263,6 +355,7 @@ cmd_start() {
   for name in versitygw weed; do
     [ -x "$BIN_DIR/$name" ] || die "no $BIN_DIR/$name: run '$0 install' first"
   done
+  command -v radosgw >/dev/null || die "no radosgw (Ceph): run '$0 install' first"
   for port in $(seq "$PORT_BASE" "$LAST_PORT"); do
     if port_in_use "$port"; then
       die "port 127.0.0.1:$port is in use; set S3POST_E2E_PORT_BASE to move ports $PORT_BASE-$LAST_PORT"
@@ -273,13 +366,18 @@ cmd_start() {
   SECRET_KEY=$(random_alnum 40)
   local versity_url=http://127.0.0.1:$VERSITY_PORT
   local seaweed_url=http://127.0.0.1:$WEED_S3_PORT
-  step "starting VersityGW ($versity_url) and SeaweedFS ($seaweed_url) in $STATE"
-  trap 'cmd_stop' EXIT # until both are ready; their logs stay
+  local ceph_url=http://127.0.0.1:$CEPH_RGW_PORT
+  step "starting VersityGW ($versity_url), SeaweedFS ($seaweed_url) and Ceph RGW ($ceph_url) in $STATE"
+  trap 'cmd_stop' EXIT # until all are ready; their logs stay
   start_versitygw
   start_seaweedfs
-  for name in versitygw seaweedfs; do
-    url=$versity_url
-    [ "$name" = seaweedfs ] && url=$seaweed_url
+  start_ceph
+  for name in versitygw seaweedfs ceph; do
+    case $name in
+      versitygw) url=$versity_url ;;
+      seaweedfs) url=$seaweed_url ;;
+      ceph) url=$ceph_url && ceph_user ;;
+    esac
     create_bucket "$name" "$url" "$BUCKET" 60
     create_bucket "$name" "$url" "$OTHER_BUCKET" 10
     create_bucket "$name" "$url" "$DOT_BUCKET" 10
@@ -294,6 +392,7 @@ export S3POST_E2E_SECRET_KEY=$SECRET_KEY
 export S3POST_E2E_REGION=$REGION
 export S3POST_E2E_VERSITY_URL=$versity_url
 export S3POST_E2E_SEAWEED_URL=$seaweed_url
+export S3POST_E2E_CEPH_URL=$ceph_url
 export S3POST_E2E_BUCKET=$BUCKET
 export S3POST_E2E_OTHER_BUCKET=$OTHER_BUCKET
 export S3POST_E2E_DOT_BUCKET=$DOT_BUCKET
@@ -324,6 +423,15 @@ cmd_stop() {
       groups+=("-$pid")
     fi
     rm -f "$STATE/$name.pid"
+  done
+  # The Ceph daemons put themselves in the background, each with a pid file.
+  local f
+  for f in "$STATE"/ceph/run/*.pid; do
+    [ -e "$f" ] || continue
+    if pid=$(server_pid "ceph/run/$(basename "$f" .pid)") && kill -TERM "$pid" 2>/dev/null; then
+      groups+=("$pid")
+    fi
+    rm -f "$f"
   done
   [ ${#groups[@]} -gt 0 ] || return 0
   for _ in $(seq 75); do

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test of s3post: formatting, vet, staticcheck, the race-enabled
 # tests of every module in the repository (fuzz seeds, golden files, the
-# end-to-end suite against VersityGW and SeaweedFS and in headless Chromium)
-# and one pass of each benchmark.
+# end-to-end suite against VersityGW, SeaweedFS and Ceph RGW and in headless
+# Chromium) and one pass of each benchmark.
 #
 # On a fresh Debian machine with Go it installs what it needs: staticcheck,
-# the two S3 servers (built once through the Go module proxy and cached under
-# ${XDG_CACHE_HOME:-~/.cache}/s3post, outside the clone) and Debian's
-# chromium. It starts the servers on 127.0.0.1 and stops them on exit.
+# VersityGW and SeaweedFS (built once through the Go module proxy and cached
+# under ${XDG_CACHE_HOME:-~/.cache}/s3post, outside the clone), and Debian's
+# chromium and Ceph (ceph-mon, ceph-osd, radosgw). It starts the servers on
+# 127.0.0.1 and stops them on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
