@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -38,7 +40,16 @@ import (
 // standard error (run it by hand to read them), and which field of its
 // output is missing or malformed, with the length of a malformed value.
 //
-// The command is killed when ctx is done or Timeout has passed.
+// On Unix the command runs in a process group of its own. When ctx is done
+// or Timeout has passed, the whole group is killed, so that no process the
+// command started outlives the run. When the command exits but a process it
+// started in the background keeps its standard output or standard error
+// open, Retrieve waits half a second for it, then kills the command's
+// process group and uses the output read until then: the credentials when it
+// is complete, an error that says so when it is not. A background process
+// that closed both is left running, as the AWS SDKs leave it. On other
+// systems the command alone is killed, and a background process that keeps
+// the output open is left running while Retrieve stops reading from it.
 //
 // The command runs on every call; wrap the provider in a [s3post.CredentialsCache]
 // to run it only when the credentials are about to expire. Retrieve is safe
@@ -61,7 +72,7 @@ const (
 	processOutputLimit    = 64 << 10 // far larger than any credentials JSON
 
 	// processWaitDelay bounds the wait for a command's output to close
-	// after the command has ended or was killed.
+	// after the command has ended, and for a killed command to end.
 	processWaitDelay = 500 * time.Millisecond
 )
 
@@ -104,7 +115,11 @@ func runCredentialProcess(ctx context.Context, command string, timeout time.Dura
 		return s3post.Credentials{}, fmt.Errorf("credential_process: output is longer than %d bytes", processOutputLimit)
 	}
 	c, err := parseProcessOutput(run.stdout.buf, now())
-	if err != nil {
+	switch {
+	case err != nil && run.outputHeld:
+		return s3post.Credentials{}, fmt.Errorf("credential_process: the command exited, but a process it started kept its output open, "+
+			"and was killed after %v; the output until then is not usable: %w", processWaitDelay, err)
+	case err != nil:
 		return s3post.Credentials{}, fmt.Errorf("credential_process: %w", err)
 	}
 	return c, nil
@@ -125,7 +140,11 @@ func (r *processRun) exitError(exitErr *exec.ExitError) error {
 	if r.stderr > 0 {
 		stderr = fmt.Sprintf("; it wrote %d bytes to standard error, not shown as they may hold secrets: run the command by hand to read them", r.stderr)
 	}
-	return fmt.Errorf("credential_process: %w%s%s", exitErr, hint, stderr)
+	held := ""
+	if r.outputHeld {
+		held = fmt.Sprintf("; a process it started kept its output open, and was killed after %v", processWaitDelay)
+	}
+	return fmt.Errorf("credential_process: %w%s%s%s", exitErr, hint, stderr, held)
 }
 
 // String returns "ProcessProvider", without the command, which may hold a
@@ -222,29 +241,82 @@ func (b *boundedBuffer) Write(p []byte) (int, error) {
 
 // processRun is what one run of a credential process left.
 type processRun struct {
-	stdout boundedBuffer // standard output, bounded
-	stderr int64         // bytes written to standard error, never kept
-	err    error         // the error of exec.Cmd.Run
+	stdout     boundedBuffer // standard output, bounded
+	stderr     int64         // bytes written to standard error, never kept
+	err        error         // the error of exec.Cmd.Wait, or of starting the command
+	outputHeld bool          // the command ended, but a process it started kept its output open
 }
 
-// runProcess runs "sh -c command" until it exits, or ctx is done.
+// runProcess runs "sh -c command" until it exits and its output closes,
+// or ctx is done. On Unix the command leads a process group of its own,
+// which is killed when ctx is done, or when the output is still open
+// processWaitDelay after the command exited.
+//
+// The output goes to pipes made here rather than by exec.Cmd, so that the
+// run knows whether they closed: exec.Cmd closes its own after its
+// WaitDelay and reports that as a failure, even when the command succeeded.
 func runProcess(ctx context.Context, command string) *processRun {
 	run := &processRun{stdout: boundedBuffer{limit: processOutputLimit}}
-	var stderr byteCounter
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		run.err = err
+		return run
+	}
+	defer outR.Close()
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outW.Close()
+		run.err = err
+		return run
+	}
+	defer errR.Close()
+
 	cmd := exec.CommandContext(ctx, "sh", "-c", command)
-	cmd.Stdout, cmd.Stderr = &run.stdout, &stderr
-	// Children of sh may keep its output open after it exits or is
-	// killed; stop waiting for them soon after.
+	cmd.Stdout, cmd.Stderr = outW, errW
 	cmd.WaitDelay = processWaitDelay
-	run.err = cmd.Run()
-	run.stderr = int64(stderr)
+	inOwnProcessGroup(cmd)
+	err = cmd.Start()
+	// The command has its own copies of the write ends; closing ours lets
+	// the reads below end when the command and its children close theirs.
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		run.err = err
+		return run
+	}
+
+	copied := make(chan struct{}, 2)
+	go func() {
+		_, _ = io.Copy(&run.stdout, outR)
+		copied <- struct{}{}
+	}()
+	go func() {
+		run.stderr, _ = io.Copy(io.Discard, errR)
+		copied <- struct{}{}
+	}()
+	run.err = cmd.Wait()
+
+	// The command has ended, but a process that it started in the
+	// background may still hold its output open.
+	grace := time.NewTimer(processWaitDelay)
+	defer grace.Stop()
+	for pending := 2; pending > 0; {
+		select {
+		case <-copied:
+			pending--
+			continue
+		case <-grace.C:
+		case <-ctx.Done():
+		}
+		run.outputHeld = true
+		killProcessGroup(cmd)
+		// Closing the read ends ends the copies even when a process out
+		// of reach, in a group of its own, holds the write ends.
+		outR.Close()
+		errR.Close()
+		for ; pending > 0; pending-- {
+			<-copied
+		}
+	}
 	return run
-}
-
-// byteCounter counts the bytes written to it, and drops them.
-type byteCounter int64
-
-func (c *byteCounter) Write(p []byte) (int, error) {
-	*c += byteCounter(len(p))
-	return len(p), nil
 }
