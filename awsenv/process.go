@@ -37,8 +37,9 @@ import (
 //
 // Errors never quote the command nor anything it wrote, which may hold
 // secrets: they give the exit status, how many bytes the command wrote to
-// standard error (run it by hand to read them), and which field of its
-// output is missing or malformed, with the length of a malformed value.
+// standard error (run it by hand to read them), which field of its output
+// is missing or has the wrong type, and the length of an Expiration that is
+// not a time.
 //
 // On Unix the command runs in a process group of its own. When ctx is done
 // or Timeout has passed, the whole group is killed, so that no process the
