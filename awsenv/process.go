@@ -1,16 +1,15 @@
 package awsenv
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/s3post/s3post"
 )
@@ -34,11 +33,24 @@ import (
 // Command is empty (an [*s3post.InputError] wrapping [s3post.ErrMissingCredentials]), when
 // the command cannot start, exits with another status, prints anything else,
 // or prints credentials that have expired (the error then wraps
-// [s3post.ErrCredentialsExpired]). The command is killed when ctx is done or
-// Timeout has passed. Errors never quote the command or its standard output,
-// which may hold secrets; after a failed run they quote the start of its
-// standard error, unless it mentions "secret" or "token" in any case (as
-// SecretAccessKey and SessionToken do), when they give only its length.
+// [s3post.ErrCredentialsExpired]).
+//
+// Errors never quote the command nor anything it wrote, which may hold
+// secrets: they give the exit status, how many bytes the command wrote to
+// standard error (run it by hand to read them), which field of its output
+// is missing or has the wrong type, and the length of an Expiration that is
+// not a time.
+//
+// On Unix the command runs in a process group of its own. When ctx is done
+// or Timeout has passed, the whole group is killed, so that no process the
+// command started outlives the run. When the command exits but a process it
+// started in the background keeps its standard output or standard error
+// open, Retrieve waits half a second for it, then kills the command's
+// process group and uses the output read until then: the credentials when it
+// is complete, an error that says so when it is not. A background process
+// that closed both is left running, as the AWS SDKs leave it. On other
+// systems the command alone is killed, and a background process that keeps
+// the output open is left running while Retrieve stops reading from it.
 //
 // The command runs on every call; wrap the provider in a [s3post.CredentialsCache]
 // to run it only when the credentials are about to expire. Retrieve is safe
@@ -59,7 +71,10 @@ type ProcessProvider struct {
 const (
 	defaultProcessTimeout = time.Minute
 	processOutputLimit    = 64 << 10 // far larger than any credentials JSON
-	processStderrSnippet  = 512      // bytes of standard error quoted in errors
+
+	// processWaitDelay bounds the wait for a command's output to close
+	// after the command has ended, and for a killed command to end.
+	processWaitDelay = 500 * time.Millisecond
 )
 
 // Retrieve runs the command and returns the credentials that it prints.
@@ -84,34 +99,53 @@ func runCredentialProcess(ctx context.Context, command string, timeout time.Dura
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	var stdout, stderr boundedBuffer
-	stdout.limit, stderr.limit = processOutputLimit, 4*processStderrSnippet
-	cmd := exec.CommandContext(runCtx, "sh", "-c", command)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	// Children of sh may keep its output open after it exits or is
-	// killed; stop waiting for them soon after.
-	cmd.WaitDelay = 500 * time.Millisecond
-	err := cmd.Run()
-
-	if err != nil {
+	run := runProcess(runCtx, command)
+	if run.err != nil {
 		var exitErr *exec.ExitError
 		switch {
 		case ctx.Err() != nil:
 			return s3post.Credentials{}, fmt.Errorf("credential_process: %w", ctx.Err())
 		case runCtx.Err() != nil:
 			return s3post.Credentials{}, fmt.Errorf("credential_process: no answer within %v: %w", timeout, runCtx.Err())
-		case errors.As(err, &exitErr) && len(bytes.TrimSpace(stderr.buf)) > 0:
-			if mayHoldCredentials(stderr.buf) {
-				return s3post.Credentials{}, fmt.Errorf("credential_process: %w (%s of stderr withheld: they look like credentials)", err, stderr.size())
-			}
-			return s3post.Credentials{}, fmt.Errorf("credential_process: %w; stderr: %q", err, stderr.snippet(processStderrSnippet))
+		case errors.As(run.err, &exitErr):
+			return s3post.Credentials{}, run.exitError(exitErr)
 		}
-		return s3post.Credentials{}, fmt.Errorf("credential_process: %w", err)
+		return s3post.Credentials{}, fmt.Errorf("credential_process: %w", run.err)
 	}
-	if stdout.overflow {
+	if run.stdout.overflow {
 		return s3post.Credentials{}, fmt.Errorf("credential_process: output is longer than %d bytes", processOutputLimit)
 	}
-	return parseProcessOutput(stdout.buf, now())
+	c, err := parseProcessOutput(run.stdout.buf, now())
+	switch {
+	case err != nil && run.outputHeld:
+		return s3post.Credentials{}, fmt.Errorf("credential_process: the command exited, but a process it started kept its output open, "+
+			"and was killed after %v; the output until then is not usable: %w", processWaitDelay, err)
+	case err != nil:
+		return s3post.Credentials{}, fmt.Errorf("credential_process: %w", err)
+	}
+	return c, nil
+}
+
+// exitError describes a run that exited with an error status or was
+// killed by a signal: it gives the status and how much the command wrote
+// to standard error, never what it wrote.
+func (r *processRun) exitError(exitErr *exec.ExitError) error {
+	hint := ""
+	switch exitErr.ExitCode() {
+	case 126:
+		hint = " (the shell's status for a command that cannot run)"
+	case 127:
+		hint = " (the shell's status for a command not found)"
+	}
+	stderr := ", with nothing on standard error"
+	if r.stderr > 0 {
+		stderr = fmt.Sprintf("; it wrote %d bytes to standard error, not shown as they may hold secrets: run the command by hand to read them", r.stderr)
+	}
+	held := ""
+	if r.outputHeld {
+		held = fmt.Sprintf("; a process it started kept its output open, and was killed after %v", processWaitDelay)
+	}
+	return fmt.Errorf("credential_process: %w%s%s%s", exitErr, hint, stderr, held)
 }
 
 // String returns "ProcessProvider", without the command, which may hold a
@@ -132,7 +166,8 @@ type processOutput struct {
 }
 
 // parseProcessOutput decodes the output of a credential process. Its errors
-// never quote the output, which holds secrets.
+// never quote the output, which holds secrets, and do not start with
+// "credential_process: ", for the caller to prefix.
 func parseProcessOutput(out []byte, now time.Time) (s3post.Credentials, error) {
 	var po processOutput
 	if err := json.Unmarshal(out, &po); err != nil {
@@ -141,21 +176,21 @@ func parseProcessOutput(out []byte, now time.Time) (s3post.Credentials, error) {
 		var typeErr *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &syntaxErr):
-			return s3post.Credentials{}, fmt.Errorf("credential_process: output is not valid JSON (error at byte %d)", syntaxErr.Offset)
-		case errors.As(err, &typeErr) && typeErr.Field != "":
-			return s3post.Credentials{}, fmt.Errorf("credential_process: output field %s has the wrong type, want %s", typeErr.Field, typeErr.Type)
+			return s3post.Credentials{}, fmt.Errorf("output is not valid JSON (error at byte %d)", syntaxErr.Offset)
+		case errors.As(err, &typeErr) && isProcessOutputField(typeErr.Field):
+			return s3post.Credentials{}, fmt.Errorf("output field %s has the wrong type, want %s", typeErr.Field, typeErr.Type)
 		}
-		return s3post.Credentials{}, errors.New("credential_process: output is not a JSON object")
+		return s3post.Credentials{}, errors.New("output is not a JSON object")
 	}
 	switch {
 	case po.Version == 0:
-		return s3post.Credentials{}, errors.New(`credential_process: output has no "Version": 1`)
+		return s3post.Credentials{}, errors.New(`output has no "Version": 1`)
 	case po.Version != 1:
-		return s3post.Credentials{}, fmt.Errorf("credential_process: output has Version %d, but only Version 1 is supported", po.Version)
+		return s3post.Credentials{}, errors.New("output has a Version other than 1, the only one supported")
 	case po.AccessKeyID == "":
-		return s3post.Credentials{}, fmt.Errorf("credential_process: %w: output has no AccessKeyId", s3post.ErrMissingCredentials)
+		return s3post.Credentials{}, fmt.Errorf("%w: output has no AccessKeyId", s3post.ErrMissingCredentials)
 	case po.SecretAccessKey == "":
-		return s3post.Credentials{}, fmt.Errorf("credential_process: %w: output has no SecretAccessKey", s3post.ErrMissingCredentials)
+		return s3post.Credentials{}, fmt.Errorf("%w: output has no SecretAccessKey", s3post.ErrMissingCredentials)
 	}
 	c := s3post.Credentials{
 		AccessKeyID:     po.AccessKeyID,
@@ -165,24 +200,26 @@ func parseProcessOutput(out []byte, now time.Time) (s3post.Credentials, error) {
 	if po.Expiration != "" {
 		t, err := time.Parse(time.RFC3339, po.Expiration)
 		if err != nil {
-			return s3post.Credentials{}, fmt.Errorf("credential_process: output has Expiration %q, which is not an RFC 3339 time", po.Expiration)
+			return s3post.Credentials{}, fmt.Errorf("output field Expiration is not an RFC 3339 time (%d bytes)", len(po.Expiration))
 		}
 		c.Expires = t
 		if c.Expired(now) {
-			return s3post.Credentials{}, fmt.Errorf("credential_process: %w: the credentials expired at %s", s3post.ErrCredentialsExpired, t.UTC().Format(time.RFC3339))
+			// The time, parsed and printed anew, holds no secret.
+			return s3post.Credentials{}, fmt.Errorf("%w: the credentials expired at %s", s3post.ErrCredentialsExpired, t.UTC().Format(time.RFC3339))
 		}
 	}
 	return c, nil
 }
 
-// mayHoldCredentials reports whether a command's standard error mentions
-// a secret or a token ("SecretAccessKey", "SessionToken", "Token",
-// "secret", in any case), so that it must not be quoted: a command that
-// fails after printing its credentials JSON to the wrong stream would
-// otherwise leak them into an error.
-func mayHoldCredentials(b []byte) bool {
-	lower := bytes.ToLower(b)
-	return bytes.Contains(lower, []byte("secret")) || bytes.Contains(lower, []byte("token"))
+// isProcessOutputField reports whether name is the JSON name of a field of
+// processOutput, which an error may give: any other name in a type error
+// would come from the output.
+func isProcessOutputField(name string) bool {
+	switch name {
+	case "Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration":
+		return true
+	}
+	return false
 }
 
 // boundedBuffer keeps the first limit bytes written to it and drops the
@@ -203,30 +240,84 @@ func (b *boundedBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// size describes how many bytes were written: "N bytes", or "over N
-// bytes" when some were dropped.
-func (b *boundedBuffer) size() string {
-	if b.overflow {
-		return fmt.Sprintf("over %d bytes", len(b.buf))
-	}
-	return fmt.Sprintf("%d bytes", len(b.buf))
+// processRun is what one run of a credential process left.
+type processRun struct {
+	stdout     boundedBuffer // standard output, bounded
+	stderr     int64         // bytes written to standard error, never kept
+	err        error         // the error of exec.Cmd.Wait, or of starting the command
+	outputHeld bool          // the command ended, but a process it started kept its output open
 }
 
-// snippet returns at most n bytes of the buffer's text, trimmed of
-// surrounding space and cut at a character boundary, with "..." when cut.
-func (b *boundedBuffer) snippet(n int) string {
-	s := strings.TrimSpace(string(b.buf))
-	if len(s) <= n && !b.overflow {
-		return s
+// runProcess runs "sh -c command" until it exits and its output closes,
+// or ctx is done. On Unix the command leads a process group of its own,
+// which is killed when ctx is done, or when the output is still open
+// processWaitDelay after the command exited.
+//
+// The output goes to pipes made here rather than by exec.Cmd, so that the
+// run knows whether they closed: exec.Cmd closes its own after its
+// WaitDelay and reports that as a failure, even when the command succeeded.
+func runProcess(ctx context.Context, command string) *processRun {
+	run := &processRun{stdout: boundedBuffer{limit: processOutputLimit}}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		run.err = err
+		return run
 	}
-	if len(s) > n {
-		s = s[:n]
-		for i := 0; i < utf8.UTFMax-1; i++ {
-			if r, size := utf8.DecodeLastRuneInString(s); r != utf8.RuneError || size != 1 {
-				break
-			}
-			s = s[:len(s)-1]
+	defer outR.Close()
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outW.Close()
+		run.err = err
+		return run
+	}
+	defer errR.Close()
+
+	cmd := exec.CommandContext(ctx, "sh", "-c", command)
+	cmd.Stdout, cmd.Stderr = outW, errW
+	cmd.WaitDelay = processWaitDelay
+	inOwnProcessGroup(cmd)
+	err = cmd.Start()
+	// The command has its own copies of the write ends; closing ours lets
+	// the reads below end when the command and its children close theirs.
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		run.err = err
+		return run
+	}
+
+	copied := make(chan struct{}, 2)
+	go func() {
+		_, _ = io.Copy(&run.stdout, outR)
+		copied <- struct{}{}
+	}()
+	go func() {
+		run.stderr, _ = io.Copy(io.Discard, errR)
+		copied <- struct{}{}
+	}()
+	run.err = cmd.Wait()
+
+	// The command has ended, but a process that it started in the
+	// background may still hold its output open.
+	grace := time.NewTimer(processWaitDelay)
+	defer grace.Stop()
+	for pending := 2; pending > 0; {
+		select {
+		case <-copied:
+			pending--
+			continue
+		case <-grace.C:
+		case <-ctx.Done():
+		}
+		run.outputHeld = true
+		killProcessGroup(cmd)
+		// Closing the read ends ends the copies even when a process out
+		// of reach, in a group of its own, holds the write ends.
+		outR.Close()
+		errR.Close()
+		for ; pending > 0; pending-- {
+			<-copied
 		}
 	}
-	return strings.TrimRightFunc(s, unicode.IsSpace) + "..."
+	return run
 }

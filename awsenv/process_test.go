@@ -1,9 +1,11 @@
 package awsenv_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,6 +31,7 @@ func TestProcessProvider(t *testing.T) {
 		want    s3post.Credentials
 		wantErr error    // nil for success; a sentinel, or errStopsChain
 		errHas  []string // pieces of the error message
+		errLack []string // pieces that the error must not quote
 	}{
 		{
 			name:   "full output",
@@ -50,53 +53,60 @@ func TestProcessProvider(t *testing.T) {
 		},
 		{
 			name:    "non-zero exit",
-			reason:  "the error gives the status and stderr, never stdout",
+			reason:  "the error gives the status and the length of stderr, never stderr or stdout",
 			stdout:  `{"Version":1,"AccessKeyId":"` + credKeyID + `","SecretAccessKey":"` + credSecret + `"}`,
 			command: "echo '  refresh failed: no network  ' >&2; exit 3",
 			wantErr: errStopsChain,
-			errHas:  []string{"s3post: credential_process: exit status 3", `stderr: "refresh failed: no network"`},
+			errHas:  []string{"s3post: credential_process: exit status 3; it wrote 31 bytes to standard error, not shown as they may hold secrets: run the command by hand to read them"},
+			errLack: []string{"refresh failed"},
 		},
 		{
 			name:    "credentials on stderr",
-			reason:  "stderr that mentions a secret is not quoted, only counted",
+			reason:  "stderr is not quoted, only counted",
 			command: `printf '{"SecretAccessKey":"` + credSecret + `"}' >&2; exit 1`,
 			wantErr: errStopsChain,
-			errHas:  []string{"s3post: credential_process: exit status 1 (62 bytes of stderr withheld: they look like credentials)"},
+			errHas:  []string{"s3post: credential_process: exit status 1; it wrote 62 bytes to standard error"},
+			errLack: []string{"SecretAccessKey"},
 		},
 		{
 			name:    "token on stderr",
-			reason:  `"token" in any case is enough to withhold stderr`,
+			reason:  "stderr is not quoted, only counted",
 			command: "echo 'sso TOKEN expired: ABCDEFGH' >&2; exit 1",
 			wantErr: errStopsChain,
-			errHas:  []string{"exit status 1 (28 bytes of stderr withheld: they look like credentials)"},
+			errHas:  []string{"exit status 1; it wrote 28 bytes to standard error"},
+			errLack: []string{"ABCDEFGH"},
 		},
 		{
 			name:    "long stderr with a secret at the end",
-			reason:  "all of the captured stderr is checked, not only the quoted start",
+			reason:  "stderr is not quoted, only counted",
 			command: "i=0; while [ $i -lt 100 ]; do printf 'error line %03d\n' $i >&2; i=$((i+1)); done; echo 'Secret: x' >&2; exit 1",
 			wantErr: errStopsChain,
-			errHas:  []string{"exit status 1 (1510 bytes of stderr withheld"},
+			errHas:  []string{"exit status 1; it wrote 1510 bytes to standard error"},
+			errLack: []string{"error line", "Secret"},
 		},
 		{
 			name:    "longer stderr with a secret",
-			reason:  "stderr cut at the limit is counted as over it",
+			reason:  "stderr of any length is counted in full",
 			command: "echo 'secret:' >&2; i=0; while [ $i -lt 200 ]; do printf 'error line %03d\n' $i >&2; i=$((i+1)); done; exit 1",
 			wantErr: errStopsChain,
-			errHas:  []string{"exit status 1 (over 2048 bytes of stderr withheld"},
+			errHas:  []string{"exit status 1; it wrote 3008 bytes to standard error"},
+			errLack: []string{"error line", "secret:"},
 		},
 		{
 			name:    "long stderr",
-			reason:  "only the start of stderr is quoted",
+			reason:  "harmless-looking stderr is not quoted either",
 			command: "i=0; while [ $i -lt 200 ]; do printf 'error line %03d\\n' $i >&2; i=$((i+1)); done; exit 1",
 			wantErr: errStopsChain,
-			errHas:  []string{"error line 000", `..."`},
+			errHas:  []string{"exit status 1; it wrote 3000 bytes to standard error"},
+			errLack: []string{"error line"},
 		},
 		{
 			name:    "command not found",
-			reason:  "sh reports it on stderr with status 127",
+			reason:  "sh reports it on stderr with status 127, which the error explains",
 			command: "s3post-no-such-command",
 			wantErr: errStopsChain,
-			errHas:  []string{"exit status 127", "not found"},
+			errHas:  []string{"exit status 127 (the shell's status for a command not found); it wrote "},
+			errLack: []string{"s3post-no-such-command"},
 		},
 		{
 			name:    "not JSON",
@@ -119,6 +129,20 @@ func TestProcessProvider(t *testing.T) {
 			errHas:  []string{"not valid JSON"},
 		},
 		{
+			name:    "failure without stderr",
+			reason:  "the error says that stderr was empty",
+			command: "exit 4",
+			wantErr: errStopsChain,
+			errHas:  []string{"s3post: credential_process: exit status 4, with nothing on standard error"},
+		},
+		{
+			name:    "killed",
+			reason:  "a command killed by a signal",
+			command: "kill -9 $$",
+			wantErr: errStopsChain,
+			errHas:  []string{"s3post: credential_process: signal: killed, with nothing on standard error"},
+		},
+		{
 			name:    "JSON array",
 			reason:  "the output must be an object",
 			stdout:  `["` + credSecret + `"]`,
@@ -130,14 +154,15 @@ func TestProcessProvider(t *testing.T) {
 			reason:  "a field of the wrong type is named, without its value",
 			stdout:  `{"Version":1,"AccessKeyId":"` + credKeyID + `","SecretAccessKey":12345678901234567890}`,
 			wantErr: errStopsChain,
-			errHas:  []string{"SecretAccessKey has the wrong type"},
+			errHas:  []string{"output field SecretAccessKey has the wrong type, want string"},
+			errLack: []string{"12345678901234567890"},
 		},
 		{
 			name:    "Version 2",
 			reason:  "only Version 1 is defined",
 			stdout:  `{"Version":2,"AccessKeyId":"` + credKeyID + `","SecretAccessKey":"` + credSecret + `"}`,
 			wantErr: errStopsChain,
-			errHas:  []string{"Version 2", "only Version 1"},
+			errHas:  []string{"output has a Version other than 1, the only one supported"},
 		},
 		{
 			name:    "no Version",
@@ -162,10 +187,11 @@ func TestProcessProvider(t *testing.T) {
 		},
 		{
 			name:    "bad Expiration",
-			reason:  "Expiration must be RFC 3339",
+			reason:  "Expiration must be RFC 3339; the error gives its length, not its value",
 			stdout:  `{"Version":1,"AccessKeyId":"` + credKeyID + `","SecretAccessKey":"` + credSecret + `","Expiration":"tomorrow"}`,
 			wantErr: errStopsChain,
-			errHas:  []string{`Expiration "tomorrow"`},
+			errHas:  []string{"s3post: credential_process: output field Expiration is not an RFC 3339 time (8 bytes)"},
+			errLack: []string{"tomorrow"},
 		},
 		{
 			name:    "expired",
@@ -198,9 +224,12 @@ func TestProcessProvider(t *testing.T) {
 			for _, piece := range tc.errHas {
 				assert.Contains(t, err.Error(), piece, tc.reason)
 			}
+			for _, piece := range tc.errLack {
+				assert.NotContains(t, err.Error(), piece, tc.reason)
+			}
 			assert.NotContains(t, err.Error(), credKeyID, "stdout must not be quoted")
 			assertNoSecret(t, "error", err.Error())
-			assert.Less(t, len(err.Error()), 700, "stderr is quoted in part only")
+			assert.Less(t, len(err.Error()), 400, "nothing the command wrote is quoted")
 			assertCreds(t, s3post.Credentials{}, got)
 		})
 	}
@@ -289,5 +318,86 @@ func TestProcessProviderString(t *testing.T) {
 	for _, s := range []string{p.String(), fmt.Sprint(p), fmt.Sprintf("%+v", p), fmt.Sprintf("%#v", p)} {
 		assert.False(t, strings.Contains(s, "get-creds"), "the command may hold a secret")
 		assertNoSecret(t, "String", s)
+	}
+}
+
+// TestProcessProviderNeverQuotesOutput checks that no error of a credential
+// process quotes what the command wrote, wherever it puts a secret: on
+// standard error at any position, in standard output that is not JSON, or
+// in any field of its JSON, after a success or a failure.
+func TestProcessProviderNeverQuotesOutput(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	keys := `"AccessKeyId":"` + credKeyID + `","SecretAccessKey":"` + credSecret + `","SessionToken":"` + credToken + `"`
+	filler := strings.Repeat("error line that says nothing of interest\n", 60) // 2,460 bytes
+	long := strings.Repeat(credToken, 61440/len(credToken)+1)[:61440]
+	tests := []struct {
+		name   string
+		reason string
+		stdout string // printed by the command, from a file
+		stderr string // printed by the command to standard error, from a file
+		exit   int    // the command's exit status
+		errHas []string
+	}{
+		{name: "bare secret on stderr", reason: "a secret key alone, with no word that hints at it", stderr: credSecret + "\n", exit: 1,
+			errHas: []string{"exit status 1", "41 bytes"}},
+		{name: "bare token on stderr", reason: "a session token alone", stderr: credToken, exit: 2,
+			errHas: []string{"exit status 2", "35 bytes"}},
+		{name: "secret at the start of stderr", reason: "followed by a mention of a secret much later", stderr: credSecret + "\n" + filler + "secret\n", exit: 1,
+			errHas: []string{"exit status 1", "2508 bytes"}},
+		{name: "secret in the middle of stderr", reason: "between harmless lines", stderr: "refresh failed\n" + credSecret + "\nretry later\n", exit: 1},
+		{name: "secret at the end of stderr", reason: "after harmless lines", stderr: "refresh failed: " + credSecret, exit: 1},
+		{name: "secret after 2,048 bytes of stderr", reason: "beyond what was once searched", stderr: filler + credSecret + "\n" + credToken + "\n", exit: 1,
+			errHas: []string{"2537 bytes"}},
+		{name: "huge stderr", reason: "stderr of any length is only counted", stderr: strings.Repeat(credSecret+"\n", 5000), exit: 1,
+			errHas: []string{"205000 bytes"}},
+		{name: "secret on stderr, exit 0", reason: "stderr of a run that succeeds but prints no JSON", stderr: credSecret, stdout: "not JSON"},
+		{name: "credentials on stderr", reason: "JSON sent to the wrong stream", stderr: `{"Version":1,` + keys + `}`, exit: 1},
+		{name: "credentials on stdout, exit 1", reason: "stdout is never quoted", stdout: `{"Version":1,` + keys + `}`, exit: 1},
+		{name: "secret as stdout garbage", reason: "output that is not JSON", stdout: credSecret + " " + credToken},
+		{name: "secret after JSON", reason: "garbage after the object", stdout: `{"Version":1,` + keys + `} ` + credSecret},
+		{name: "secret in truncated JSON", reason: "output cut short", stdout: `{"Version":1,"AccessKeyId":"` + credKeyID + `","SecretAccessKey":"` + credSecret},
+		{name: "secret as Expiration", reason: "an Expiration that is not a time", stdout: `{"Version":1,` + keys + `,"Expiration":"` + credSecret + `"}`,
+			errHas: []string{"Expiration is not an RFC 3339 time (40 bytes)"}},
+		{name: "60 KB Expiration", reason: "a huge Expiration gives a short error", stdout: `{"Version":1,` + keys + `,"Expiration":"` + long + `"}`,
+			errHas: []string{"Expiration is not an RFC 3339 time (61440 bytes)"}},
+		{name: "secret as Version", reason: "a Version of the wrong type", stdout: `{"Version":"` + credSecret + `",` + keys + `}`},
+		{name: "token as Version", reason: "a Version that is a number", stdout: `{"Version":123456789012345,` + keys + `}`},
+		{name: "secret as malformed AccessKeyId", reason: "a key ID of the wrong type", stdout: `{"Version":1,"AccessKeyId":["` + credSecret + `"],"SecretAccessKey":"` + credToken + `"}`},
+		{name: "token as SessionToken of the wrong type", reason: "an object where a string belongs", stdout: `{"Version":1,"AccessKeyId":"` + credKeyID + `","SecretAccessKey":"` + credSecret + `","SessionToken":{"t":"` + credToken + `"}}`},
+		{name: "secret as SecretAccessKey of the wrong type", reason: "an array where a string belongs", stdout: `{"Version":1,"AccessKeyId":"` + credKeyID + `","SecretAccessKey":["` + credSecret + `"]}`},
+		{name: "secret as a key", reason: "an unknown field named by a secret, and no key ID", stdout: `{"Version":1,"` + credSecret + `":"` + credToken + `"}`},
+		{name: "expired", reason: "expired credentials", stdout: `{"Version":1,` + keys + `,"Expiration":"2020-01-01T00:00:00Z"}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			out := writeCredFile(t, dir, "out", &tc.stdout)
+			errOut := writeCredFile(t, dir, "err", &tc.stderr)
+			p := awsenv.ProcessProvider{
+				Command: fmt.Sprintf("cat '%s'; cat '%s' >&2; exit %d", out, errOut, tc.exit),
+				Now:     func() time.Time { return now },
+			}
+			got, err := p.Retrieve(context.Background())
+			require.Error(t, err, tc.reason)
+			assertCreds(t, s3post.Credentials{}, got)
+			var logged bytes.Buffer
+			slog.New(slog.NewTextHandler(&logged, nil)).Error("x", "err", err)
+			texts := map[string]string{
+				"error": err.Error(), "%v": fmt.Sprintf("%v", err), "%+v": fmt.Sprintf("%+v", err),
+				"%q": fmt.Sprintf("%q", err), "%#v": fmt.Sprintf("%#v", err), "slog": logged.String(),
+			}
+			for what, text := range texts {
+				assertNoSecret(t, what+" of the error", text)
+				assert.False(t, strings.Contains(text, credKeyID), "%s of the error quotes the key ID", what)
+			}
+			msg := safeText(t, "error", err.Error())
+			assert.True(t, strings.HasPrefix(msg, "s3post: credential_process: "), "error %q lacks the prefix", msg)
+			assert.Less(t, len(msg), 400, "error %q is too long: %s", msg, tc.reason)
+			for _, piece := range tc.errHas {
+				assert.Contains(t, msg, piece, tc.reason)
+			}
+		})
 	}
 }
