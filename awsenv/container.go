@@ -2,7 +2,6 @@ package awsenv
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -39,11 +38,13 @@ import (
 // which stops a chain: a URI that is malformed or not allowed (an
 // [*s3post.InputError] wrapping [s3post.ErrInvalidEndpoint]), a token file
 // that is missing or empty, an endpoint that does not answer in time, an
-// HTTP error status (the error quotes the endpoint's "code" and "message"
-// when it gives them as JSON), an answer that is not the expected JSON,
-// credentials without keys, or credentials that have already expired
-// (wrapping [s3post.ErrCredentialsExpired]). Errors never quote the token or an
-// answer's body.
+// HTTP error status (the error gives the endpoint's JSON "code" when it has
+// the shape of one), an answer that is not the expected JSON, credentials
+// without keys, or credentials that have already expired (wrapping
+// [s3post.ErrCredentialsExpired]). Of an answer, errors quote only the
+// status, an error code of letters and dots that shares nothing with the
+// token or the answer's keys, and lengths; never a message, a body or a
+// header.
 //
 // Every call asks the endpoint; wrap the provider in a [s3post.CredentialsCache].
 // The zero value is ready to use, and Retrieve is safe for concurrent use.
@@ -99,14 +100,14 @@ func (p ContainerProvider) Retrieve(ctx context.Context) (s3post.Credentials, er
 	if token != "" {
 		header.Set("Authorization", token)
 	}
-	a, err := src.do(ctx, http.MethodGet, endpoint, header, "")
+	a, err := src.do(ctx, http.MethodGet, endpoint, redactURL(endpoint), header, "")
 	if err != nil {
 		return s3post.Credentials{}, fmt.Errorf("s3post: %w", err)
 	}
 	if a.status != http.StatusOK {
-		return s3post.Credentials{}, fmt.Errorf("s3post: %s: GET %s answered HTTP %d%s", containerLabel, redactURL(endpoint), a.status, containerErrorText(a, token))
+		return s3post.Credentials{}, fmt.Errorf("s3post: %s: GET %s answered HTTP %d with %s", containerLabel, redactURL(endpoint), a.status, a.describeError(token))
 	}
-	c, err := parseEndpointCredentials(a, orNow(p.Now)())
+	c, err := parseEndpointCredentials(a, token, orNow(p.Now)())
 	if err != nil {
 		return s3post.Credentials{}, fmt.Errorf("s3post: %s: GET %s: %w", containerLabel, redactURL(endpoint), err)
 	}
@@ -180,19 +181,6 @@ func containerToken(getenv func(string) string) (string, error) {
 		return "", fmt.Errorf("the token in %s contains a line break, which cannot go in an HTTP header", from)
 	}
 	return token, nil
-}
-
-// containerErrorText quotes the "code" and "message" of an endpoint's JSON
-// error, if it has them, with the token removed should the endpoint echo it.
-func containerErrorText(a *httpAnswer, token string) string {
-	var e struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	}
-	if json.Unmarshal(a.body, &e) != nil || (e.Code == "" && e.Message == "") {
-		return " with " + a.describeBody()
-	}
-	return fmt.Sprintf(": %s: %s", remoteText(e.Code, token), remoteText(e.Message, token))
 }
 
 // String returns "ContainerProvider".

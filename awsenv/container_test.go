@@ -167,11 +167,19 @@ func TestContainerProvider(t *testing.T) {
 		},
 		{
 			name:    "500 with a JSON error",
-			reason:  "the endpoint's code and message are quoted, without an echoed token",
-			handler: containerFake(500, "application/json", `{"code":"InvalidTokenError","message":"token `+containerToken+` is not valid"}`, 0),
+			reason:  "the endpoint's code is quoted, its message, which may echo the token, is not",
+			handler: containerFake(500, "application/json", `{"code":"AccessDenied","message":"token `+containerToken+` is not valid"}`, 0),
 			env:     map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": "$URL/creds", "AWS_CONTAINER_AUTHORIZATION_TOKEN": containerToken},
 			wantErr: errStopsChain,
-			errHas:  []string{"answered HTTP 500: InvalidTokenError: token [redacted] is not valid"},
+			errHas:  []string{"answered HTTP 500 with error code AccessDenied"},
+		},
+		{
+			name:    "500 with a code like the token",
+			reason:  "a code that shares 4 bytes with the token sent (here \"oken\") may be part of it, and is not quoted",
+			handler: containerFake(500, "application/json", `{"code":"InvalidTokenError"}`, 0),
+			env:     map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": "$URL/creds", "AWS_CONTAINER_AUTHORIZATION_TOKEN": containerToken},
+			wantErr: errStopsChain,
+			errHas:  []string{"answered HTTP 500 with an error code of 17 bytes (not shown)"},
 		},
 		{
 			name:    "404",
@@ -179,7 +187,7 @@ func TestContainerProvider(t *testing.T) {
 			handler: containerFake(404, "text/plain", "404 page not found", 0),
 			env:     map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": "$URL/creds"},
 			wantErr: errStopsChain,
-			errHas:  []string{"answered HTTP 404 with 18 bytes of text/plain"},
+			errHas:  []string{"answered HTTP 404 with a text/plain body of 18 bytes"},
 		},
 		{
 			name:    "HTML",
@@ -187,7 +195,7 @@ func TestContainerProvider(t *testing.T) {
 			handler: containerFake(200, "text/html", "<html>"+credSecret+"</html>", 0),
 			env:     map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": "$URL/creds"},
 			wantErr: errStopsChain,
-			errHas:  []string{"the answer is not a JSON object but", "text/html"},
+			errHas:  []string{"the answer is not a JSON object but a text/html body of"},
 		},
 		{
 			name:    "malformed JSON",

@@ -107,7 +107,7 @@ func TestIMDSProvider(t *testing.T) {
 			reason:  "a proxy's error page is not credentials, and is not quoted",
 			fake:    imdsFake{credsBody: &html, credsType: "text/html; charset=utf-8"},
 			wantErr: errStopsChain,
-			errHas:  []string{`credentials of role "s3post-role": the answer is not a JSON object but`, "bytes of text/html"},
+			errHas:  []string{`credentials of role "s3post-role": the answer is not a JSON object but a text/html body of`},
 		},
 		{
 			name:    "malformed JSON",
@@ -135,7 +135,7 @@ func TestIMDSProvider(t *testing.T) {
 			reason:  "a Code other than Success is the service's error",
 			fake:    imdsFake{credsBody: credStr(`{"Code":"AssumeRoleUnauthorizedAccess","Message":"EC2 cannot assume the role"}`)},
 			wantErr: errStopsChain,
-			errHas:  []string{`Code "AssumeRoleUnauthorizedAccess": "EC2 cannot assume the role"`},
+			errHas:  []string{`credentials of role "s3post-role": the answer has error code AssumeRoleUnauthorizedAccess, not Success`},
 		},
 		{
 			name:    "expired",
@@ -149,7 +149,7 @@ func TestIMDSProvider(t *testing.T) {
 			reason:  "an Expiration that is not a time is an error",
 			fake:    imdsFake{credsBody: credStr(`{"AccessKeyId":"` + credKeyID + `","SecretAccessKey":"` + credSecret + `","Expiration":"soon"}`)},
 			wantErr: errStopsChain,
-			errHas:  []string{"the answer's Expiration (4 bytes) is not an ISO 8601 time"},
+			errHas:  []string{"the answer's Expiration is not an RFC 3339 time (4 bytes)"},
 		},
 		{
 			name:    "slow credentials",
