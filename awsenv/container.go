@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -19,12 +18,13 @@ import (
 //   - AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: a path on the ECS agent at
 //     http://169.254.170.2, e.g. "/v2/credentials/<id>"; it wins when both
 //     are set;
-//   - AWS_CONTAINER_CREDENTIALS_FULL_URI: a full URL, which must be https,
-//     or http to a loopback address ("localhost", 127.0.0.0/8, ::1), the ECS
-//     agent (169.254.170.2) or the EKS Pod Identity agent (169.254.170.23 or
-//     fd00:ec2::23), so that credentials never travel in clear text to
-//     another host; host names other than localhost are not resolved to
-//     check them, so give an IP address;
+//   - AWS_CONTAINER_CREDENTIALS_FULL_URI: a full URL without user info or
+//     fragment, which must be https, or http to a loopback address
+//     ("localhost", 127.0.0.0/8, ::1), the ECS agent (169.254.170.2) or the
+//     EKS Pod Identity agent (169.254.170.23 or fd00:ec2::23), so that
+//     credentials never travel in clear text to another host; host names
+//     other than localhost are not resolved to check them, so give an IP
+//     address;
 //   - AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, or else
 //     AWS_CONTAINER_AUTHORIZATION_TOKEN: the value of the Authorization
 //     header. The file is read again on every call, since the agent rotates
@@ -118,9 +118,9 @@ func (p ContainerProvider) Retrieve(ctx context.Context) (s3post.Credentials, er
 func containerEndpoint(getenv func(string) string) (endpoint string, https bool, err error) {
 	if rel := getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"); rel != "" {
 		// The path must not be able to change the host, as "@host/x" would.
-		u, err := url.Parse(ecsAgentEndpoint + rel)
-		if !strings.HasPrefix(rel, "/") || err != nil || u.Host != "169.254.170.2" || u.User != nil {
-			return "", false, sourceInputError(containerLabel, s3post.ErrInvalidEndpoint, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "it must be a path starting with /")
+		u, problem := parseEndpointURL(ecsAgentEndpoint+rel, true)
+		if !strings.HasPrefix(rel, "/") || problem != "" || u.Host != "169.254.170.2" {
+			return "", false, sourceInputError(containerLabel, s3post.ErrInvalidEndpoint, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "it must be a path starting with /, without a fragment (#...)")
 		}
 		return u.String(), false, nil
 	}
@@ -129,10 +129,10 @@ func containerEndpoint(getenv func(string) string) (endpoint string, https bool,
 		return "", false, fmt.Errorf("s3post: %s: %w: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI are not set",
 			containerLabel, s3post.ErrNoCredentials)
 	}
-	u, err := url.Parse(full)
+	u, problem := parseEndpointURL(full, true)
 	switch {
-	case err != nil || u.Host == "" || u.Hostname() == "":
-		return "", false, sourceInputError(containerLabel, s3post.ErrInvalidEndpoint, "AWS_CONTAINER_CREDENTIALS_FULL_URI", "it is not a URL with a host")
+	case problem != "":
+		return "", false, sourceInputError(containerLabel, s3post.ErrInvalidEndpoint, "AWS_CONTAINER_CREDENTIALS_FULL_URI", problem)
 	case u.Scheme == "https":
 		return full, true, nil
 	case u.Scheme != "http":

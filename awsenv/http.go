@@ -218,6 +218,27 @@ func redactURL(raw string) string {
 	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }
 
+// parseEndpointURL parses raw, the URL of an endpoint from a setting, and
+// returns what is wrong with it, if anything: it must be absolute, with a
+// host, and without user info or a fragment, which would be a secret in a
+// setting or a mistake ("http://host/#x" asks "/", whatever path is added
+// after it); withQuery allows a query, which other sources refuse for the
+// same reason.
+func parseEndpointURL(raw string, withQuery bool) (*url.URL, string) {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Scheme == "" || u.Opaque != "" || u.Host == "" || u.Hostname() == "":
+		return nil, "it is not an http or https URL with a host"
+	case u.User != nil:
+		return nil, "it has user info (user@ or user:password@), which s3post does not send"
+	case strings.Contains(raw, "#"):
+		return nil, "it has a fragment (#...)"
+	case !withQuery && strings.Contains(raw, "?"):
+		return nil, "it has a query (?...)"
+	}
+	return u, ""
+}
+
 // knownMediaTypes are the media types that an error names; others are not
 // quoted, since a header value may hold anything.
 var knownMediaTypes = []string{"application/json", "application/xml", "text/html", "text/plain", "text/xml"}

@@ -45,7 +45,8 @@ import (
 // Every call asks the service; wrap the provider in a [s3post.CredentialsCache].
 // The zero value is ready to use, and Retrieve is safe for concurrent use.
 type IMDSProvider struct {
-	// Endpoint is the base URL of the service, e.g. "http://127.0.0.1:8080".
+	// Endpoint is the base URL of the service, e.g. "http://127.0.0.1:8080",
+	// without user info, query or fragment, since paths are added to it.
 	// Optional; the default comes from the environment as described above.
 	Endpoint string
 
@@ -149,9 +150,13 @@ func (p IMDSProvider) endpoint(getenv func(string) string) (string, error) {
 			return "", sourceInputError(imdsLabel, s3post.ErrInvalidEndpoint, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", fmt.Sprintf("it is %q; want IPv4 or IPv6", mode))
 		}
 	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" {
-		return "", sourceInputError(imdsLabel, s3post.ErrInvalidEndpoint, from, "it is not an http or https URL with a host and no user info or query")
+	// Paths are added to the URL, so it must end with its path.
+	u, problem := parseEndpointURL(raw, false)
+	if problem == "" && u.Scheme != "http" && u.Scheme != "https" {
+		problem = fmt.Sprintf("it has scheme %q; want http or https", u.Scheme)
+	}
+	if problem != "" {
+		return "", sourceInputError(imdsLabel, s3post.ErrInvalidEndpoint, from, problem)
 	}
 	return strings.TrimRight(raw, "/"), nil
 }

@@ -301,3 +301,47 @@ func TestIMDSProviderString(t *testing.T) {
 		assert.Contains(t, safeText(t, "String", s), "IMDSProvider")
 	}
 }
+
+func TestIMDSProviderEndpointRefused(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		reason   string
+		endpoint string // "$URL" is the fake's URL, "$HOST" its host and port
+		errHas   string
+	}{
+		{"fragment", "the paths added after a fragment would not be asked", "$URL/#frag", "it has a fragment"},
+		{"fragment without a slash", "nor here", "$URL#frag", "it has a fragment"},
+		{"empty fragment", "a bare # is a fragment too", "$URL/#", "it has a fragment"},
+		{"query", "the paths added after a query would not be asked", "$URL/?x=1", "it has a query"},
+		{"empty query", "a bare ? is a query too", "$URL/?", "it has a query"},
+		{"user info", "a password in a setting is a secret", "http://user:" + credToken + "@$HOST", "it has user info"},
+		{"opaque", "http:host is not a URL with a host", "http:$HOST", "it is not an http or https URL with a host"},
+		{"no host", "a path is not a URL", "http:///latest", "it is not an http or https URL with a host"},
+		{"other scheme", "only http and https", "ftp://$HOST", `it has scheme "ftp"`},
+	}
+	for _, tc := range tests {
+		for _, via := range []string{"IMDSProvider.Endpoint", "AWS_EC2_METADATA_SERVICE_ENDPOINT"} {
+			t.Run(tc.name+" via "+via, func(t *testing.T) {
+				t.Parallel()
+				srv := newFakeEndpoint(t, false, imdsFake{}.handler())
+				endpoint := expandVars(tc.endpoint, map[string]string{"$URL": srv.URL, "$HOST": srv.Listener.Addr().String()})
+				p := awsenv.IMDSProvider{Getenv: credEnv(nil), Now: endpointClock, Timeout: time.Second}
+				if via == "IMDSProvider.Endpoint" {
+					p.Endpoint = endpoint
+				} else {
+					p.Getenv = credEnv(map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": endpoint})
+				}
+				_, err := credRetrieve(t, p, context.Background())
+				require.Error(t, err, tc.reason)
+				assert.ErrorIs(t, err, s3post.ErrInvalidEndpoint, tc.reason)
+				var inputErr *s3post.InputError
+				require.ErrorAs(t, err, &inputErr, tc.reason)
+				assert.Equal(t, via, inputErr.Input)
+				assert.Contains(t, err.Error(), tc.errHas, tc.reason)
+				assert.NotContains(t, err.Error(), "/latest/api/token", "the error names no path that was not asked")
+				assert.Empty(t, srv.requests(), "no request is made: %s", tc.reason)
+			})
+		}
+	}
+}

@@ -70,7 +70,8 @@ type WebIdentityProvider struct {
 	Region string
 
 	// Endpoint is the URL of STS, which must be https unless its host is a
-	// loopback address, so that the token never travels in clear text.
+	// loopback address, so that the token never travels in clear text, and
+	// must have no user info or fragment.
 	// Optional; the default is the value of AWS_ENDPOINT_URL_STS (unless
 	// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is "true"), or else the regional
 	// endpoint.
@@ -175,10 +176,10 @@ func (p WebIdentityProvider) endpoint(getenv func(string) string) (string, error
 	if raw == "" {
 		return p.regionalEndpoint(getenv)
 	}
-	u, err := url.Parse(raw)
+	u, problem := parseEndpointURL(raw, true)
 	switch {
-	case err != nil || u.Host == "" || u.User != nil:
-		return "", inputError(s3post.ErrInvalidEndpoint, from, "it is not a URL with a host and no user info")
+	case problem != "":
+		return "", inputError(s3post.ErrInvalidEndpoint, from, problem)
 	case u.Scheme == "https":
 		return raw, nil
 	case u.Scheme == "http":

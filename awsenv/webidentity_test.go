@@ -249,6 +249,43 @@ func TestWebIdentityProvider(t *testing.T) {
 			wantErr: errStopsChain,
 			errHas:  []string{`AWS_ENDPOINT_URL_STS: it is http to host "sts.example.com"`},
 		},
+		{
+			name:    "endpoint with a fragment",
+			reason:  "a fragment is not sent, so the URL does not say what is asked",
+			handler: ok,
+			env:     map[string]string{"AWS_ENDPOINT_URL_STS": "$URL/#frag"},
+			wantErr: s3post.ErrInvalidEndpoint,
+			errHas:  []string{"AWS_ENDPOINT_URL_STS: it has a fragment"},
+		},
+		{
+			name:    "endpoint field with an empty fragment",
+			reason:  "a bare # is a fragment too",
+			handler: ok,
+			p:       awsenv.WebIdentityProvider{Endpoint: "$URL#"},
+			wantErr: s3post.ErrInvalidEndpoint,
+			errHas:  []string{"WebIdentityProvider.Endpoint: it has a fragment"},
+		},
+		{
+			name:    "opaque endpoint",
+			reason:  "https:host has no host",
+			env:     map[string]string{"AWS_ENDPOINT_URL_STS": "https:sts.amazonaws.com"},
+			wantErr: s3post.ErrInvalidEndpoint,
+			errHas:  []string{"AWS_ENDPOINT_URL_STS: it is not an http or https URL with a host"},
+		},
+		{
+			name:    "endpoint with user info",
+			reason:  "a password in a setting is a secret",
+			env:     map[string]string{"AWS_ENDPOINT_URL_STS": "https://u:" + credToken + "@sts.example.com"},
+			wantErr: s3post.ErrInvalidEndpoint,
+			errHas:  []string{"AWS_ENDPOINT_URL_STS: it has user info"},
+		},
+		{
+			name:    "endpoint with a query",
+			reason:  "the URL is asked as it is, so a query is allowed",
+			handler: ok,
+			env:     map[string]string{"AWS_ENDPOINT_URL_STS": "$URL/?x=1"},
+			want:    endpointCreds,
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -276,6 +313,7 @@ func TestWebIdentityProvider(t *testing.T) {
 			}
 			p := tc.p
 			p.TokenFile = expandVars(p.TokenFile, vars)
+			p.Endpoint = expandVars(p.Endpoint, vars)
 			p.Getenv, p.Now = credEnv(env), endpointClock
 
 			got, err := credRetrieve(t, p, context.Background()) // fails on the token in an error
