@@ -429,19 +429,20 @@ func TestEndpointTransportErrorsQuoteNoSecret(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	webTokenFile := writeCredFile(t, dir, "web-token", credStr(webToken))
-	answers := map[string]string{
-		"not HTTP":           credSecret + "\r\n\r\n",
-		"bad status code":    "HTTP/1.1 2" + credSecret + " OK\r\n\r\n",
-		"bad version":        credSecret + " 200 OK\r\n\r\n",
-		"bad header line":    "HTTP/1.1 200 OK\r\n" + credSecret + "\r\n\r\n",
-		"bad content length": "HTTP/1.1 200 OK\r\nContent-Length: " + credSecret + "\r\n\r\n",
-		"bad chunk":          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + credSecret + "\r\n",
-		"cut body":           "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + credSecret,
+	const hidden = "the details are not shown: they may quote the answer"
+	answers := map[string]struct{ answer, errHas string }{
+		"not HTTP":           {credSecret + "\r\n\r\n", hidden},
+		"bad status code":    {"HTTP/1.1 2" + credSecret + " OK\r\n\r\n", hidden},
+		"bad version":        {credSecret + " 200 OK\r\n\r\n", hidden},
+		"bad header line":    {"HTTP/1.1 200 OK\r\n" + credSecret + "\r\n\r\n", hidden},
+		"bad content length": {"HTTP/1.1 200 OK\r\nContent-Length: " + credSecret + "\r\n\r\n", hidden},
+		"bad chunk":          {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + credSecret + "\r\n", hidden},
+		"cut body":           {"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + credSecret, "closed before the answer was complete"},
 	}
-	for name, answer := range answers {
+	for name, tc := range answers {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			url := rawServer(t, answer)
+			url := rawServer(t, tc.answer)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			for _, p := range []s3post.CredentialsProvider{
@@ -453,7 +454,33 @@ func TestEndpointTransportErrorsQuoteNoSecret(t *testing.T) {
 				require.Error(t, err)
 				assertHidden(t, err, secretPieces(credSecret)...)
 				assert.Regexp(t, "^s3post: ", err.Error())
+				assert.Contains(t, err.Error(), tc.errHas)
 			}
+		})
+	}
+}
+
+func TestEndpointTransportErrorsSayWhy(t *testing.T) {
+	t.Parallel()
+	srv := newFakeEndpoint(t, false, containerFake(200, "application/json", credentialsJSON(endpointExpires), 0))
+	tests := []struct {
+		name   string
+		reason string
+		uri    string
+		errHas string
+	}{
+		{"http server", "net/http's fixed texts that say what is wrong are quoted",
+			"https://" + srv.Listener.Addr().String() + "/creds", "failed: http: server gave HTTP response to HTTPS client"},
+		{"refused", "system errors are quoted with the address",
+			closedURL(t) + "/creds", "failed: dial 127.0.0.1:"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := awsenv.ContainerProvider{Getenv: credEnv(map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": tc.uri})}
+			_, err := credRetrieve(t, p, context.Background())
+			require.Error(t, err, tc.reason)
+			assert.Contains(t, err.Error(), tc.errHas, tc.reason)
 		})
 	}
 }

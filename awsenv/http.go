@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -187,7 +186,14 @@ func transportCause(err error) string {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "the connection was closed before the answer was complete"
 	}
-	return "the answer is not valid HTTP, or the connection broke (the details are not shown: they may quote the answer)"
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		// The constant texts of net/http's errors that say what is wrong.
+		switch text := e.Error(); text {
+		case "http: server gave HTTP response to HTTPS client":
+			return text
+		}
+	}
+	return "the request failed, or the answer is not valid HTTP (the details are not shown: they may quote the answer)"
 }
 
 // sourceInputError is an [*s3post.InputError] about the configuration of a
@@ -239,17 +245,16 @@ func parseEndpointURL(raw string, withQuery bool) (*url.URL, string) {
 	return u, ""
 }
 
-// knownMediaTypes are the media types that an error names; others are not
-// quoted, since a header value may hold anything.
-var knownMediaTypes = []string{"application/json", "application/xml", "text/html", "text/plain", "text/xml"}
-
 // describeBody says what a body is, for an error about an answer that is
-// not what was expected, without quoting it: it may hold a secret.
+// not what was expected, without quoting it: it may hold a secret. It
+// names the media type only when it is one of a few known ones, since a
+// header value may hold anything.
 func (a *httpAnswer) describeBody() string {
-	switch {
-	case len(bytes.TrimSpace(a.body)) == 0:
+	if len(bytes.TrimSpace(a.body)) == 0 {
 		return "an empty body"
-	case slices.Contains(knownMediaTypes, a.contentType):
+	}
+	switch a.contentType {
+	case "application/json", "application/xml", "text/html", "text/plain", "text/xml":
 		return fmt.Sprintf("a %s body of %d bytes", a.contentType, len(a.body))
 	}
 	return fmt.Sprintf("a body of %d bytes", len(a.body))
