@@ -2,11 +2,9 @@ package awsenv
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -20,12 +18,13 @@ import (
 //   - AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: a path on the ECS agent at
 //     http://169.254.170.2, e.g. "/v2/credentials/<id>"; it wins when both
 //     are set;
-//   - AWS_CONTAINER_CREDENTIALS_FULL_URI: a full URL, which must be https,
-//     or http to a loopback address ("localhost", 127.0.0.0/8, ::1), the ECS
-//     agent (169.254.170.2) or the EKS Pod Identity agent (169.254.170.23 or
-//     fd00:ec2::23), so that credentials never travel in clear text to
-//     another host; host names other than localhost are not resolved to
-//     check them, so give an IP address;
+//   - AWS_CONTAINER_CREDENTIALS_FULL_URI: a full URL without user info or
+//     fragment, which must be https, or http to a loopback address
+//     ("localhost", 127.0.0.0/8, ::1), the ECS agent (169.254.170.2) or the
+//     EKS Pod Identity agent (169.254.170.23 or fd00:ec2::23), so that
+//     credentials never travel in clear text to another host; host names
+//     other than localhost are not resolved to check them, so give an IP
+//     address;
 //   - AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, or else
 //     AWS_CONTAINER_AUTHORIZATION_TOKEN: the value of the Authorization
 //     header. The file is read again on every call, since the agent rotates
@@ -39,11 +38,13 @@ import (
 // which stops a chain: a URI that is malformed or not allowed (an
 // [*s3post.InputError] wrapping [s3post.ErrInvalidEndpoint]), a token file
 // that is missing or empty, an endpoint that does not answer in time, an
-// HTTP error status (the error quotes the endpoint's "code" and "message"
-// when it gives them as JSON), an answer that is not the expected JSON,
-// credentials without keys, or credentials that have already expired
-// (wrapping [s3post.ErrCredentialsExpired]). Errors never quote the token or an
-// answer's body.
+// HTTP error status (the error gives the endpoint's JSON "code" when it has
+// the shape of one), an answer that is not the expected JSON, credentials
+// without keys, or credentials that have already expired (wrapping
+// [s3post.ErrCredentialsExpired]). Of an answer, errors quote only the
+// status, an error code of letters and dots that shares nothing with the
+// token or the answer's keys, and lengths; never a message, a body or a
+// header.
 //
 // Every call asks the endpoint; wrap the provider in a [s3post.CredentialsCache].
 // The zero value is ready to use, and Retrieve is safe for concurrent use.
@@ -99,14 +100,14 @@ func (p ContainerProvider) Retrieve(ctx context.Context) (s3post.Credentials, er
 	if token != "" {
 		header.Set("Authorization", token)
 	}
-	a, err := src.do(ctx, http.MethodGet, endpoint, header, "")
+	a, err := src.do(ctx, http.MethodGet, endpoint, redactURL(endpoint), header, "")
 	if err != nil {
 		return s3post.Credentials{}, fmt.Errorf("s3post: %w", err)
 	}
 	if a.status != http.StatusOK {
-		return s3post.Credentials{}, fmt.Errorf("s3post: %s: GET %s answered HTTP %d%s", containerLabel, redactURL(endpoint), a.status, containerErrorText(a, token))
+		return s3post.Credentials{}, fmt.Errorf("s3post: %s: GET %s answered HTTP %d with %s", containerLabel, redactURL(endpoint), a.status, a.describeError(token))
 	}
-	c, err := parseEndpointCredentials(a, orNow(p.Now)())
+	c, err := parseEndpointCredentials(a, token, orNow(p.Now)())
 	if err != nil {
 		return s3post.Credentials{}, fmt.Errorf("s3post: %s: GET %s: %w", containerLabel, redactURL(endpoint), err)
 	}
@@ -117,9 +118,9 @@ func (p ContainerProvider) Retrieve(ctx context.Context) (s3post.Credentials, er
 func containerEndpoint(getenv func(string) string) (endpoint string, https bool, err error) {
 	if rel := getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"); rel != "" {
 		// The path must not be able to change the host, as "@host/x" would.
-		u, err := url.Parse(ecsAgentEndpoint + rel)
-		if !strings.HasPrefix(rel, "/") || err != nil || u.Host != "169.254.170.2" || u.User != nil {
-			return "", false, sourceInputError(containerLabel, s3post.ErrInvalidEndpoint, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "it must be a path starting with /")
+		u, problem := parseEndpointURL(ecsAgentEndpoint+rel, true)
+		if !strings.HasPrefix(rel, "/") || problem != "" || u.Host != "169.254.170.2" {
+			return "", false, sourceInputError(containerLabel, s3post.ErrInvalidEndpoint, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "it must be a path starting with /, without a fragment (#...)")
 		}
 		return u.String(), false, nil
 	}
@@ -128,10 +129,10 @@ func containerEndpoint(getenv func(string) string) (endpoint string, https bool,
 		return "", false, fmt.Errorf("s3post: %s: %w: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI are not set",
 			containerLabel, s3post.ErrNoCredentials)
 	}
-	u, err := url.Parse(full)
+	u, problem := parseEndpointURL(full, true)
 	switch {
-	case err != nil || u.Host == "" || u.Hostname() == "":
-		return "", false, sourceInputError(containerLabel, s3post.ErrInvalidEndpoint, "AWS_CONTAINER_CREDENTIALS_FULL_URI", "it is not a URL with a host")
+	case problem != "":
+		return "", false, sourceInputError(containerLabel, s3post.ErrInvalidEndpoint, "AWS_CONTAINER_CREDENTIALS_FULL_URI", problem)
 	case u.Scheme == "https":
 		return full, true, nil
 	case u.Scheme != "http":
@@ -180,19 +181,6 @@ func containerToken(getenv func(string) string) (string, error) {
 		return "", fmt.Errorf("the token in %s contains a line break, which cannot go in an HTTP header", from)
 	}
 	return token, nil
-}
-
-// containerErrorText quotes the "code" and "message" of an endpoint's JSON
-// error, if it has them, with the token removed should the endpoint echo it.
-func containerErrorText(a *httpAnswer, token string) string {
-	var e struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	}
-	if json.Unmarshal(a.body, &e) != nil || (e.Code == "" && e.Message == "") {
-		return " with " + a.describeBody()
-	}
-	return fmt.Sprintf(": %s: %s", remoteText(e.Code, token), remoteText(e.Message, token))
 }
 
 // String returns "ContainerProvider".

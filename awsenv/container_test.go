@@ -111,7 +111,7 @@ func TestContainerProvider(t *testing.T) {
 			reason:  "only http and https",
 			env:     map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": "file:///etc/creds"},
 			wantErr: errStopsChain,
-			errHas:  []string{"not a URL with a host"},
+			errHas:  []string{"not an http or https URL with a host"},
 		},
 		{
 			name:    "ftp",
@@ -119,6 +119,56 @@ func TestContainerProvider(t *testing.T) {
 			env:     map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": "ftp://127.0.0.1/creds"},
 			wantErr: errStopsChain,
 			errHas:  []string{`has scheme "ftp"`},
+		},
+		{
+			name:    "full URI with a fragment",
+			reason:  "a fragment is not sent, so the URI does not say what is asked",
+			handler: containerFake(200, "application/json", okJSON, 0),
+			env:     map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": "$URL/creds#frag"},
+			wantErr: s3post.ErrInvalidEndpoint,
+			errHas:  []string{"AWS_CONTAINER_CREDENTIALS_FULL_URI: it has a fragment"},
+			check:   func(t *testing.T, reqs []seenRequest) { assert.Empty(t, reqs, "no request") },
+		},
+		{
+			name:    "full URI with an empty fragment",
+			reason:  "a bare # is a fragment too",
+			handler: containerFake(200, "application/json", okJSON, 0),
+			env:     map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": "$URL/creds#"},
+			wantErr: s3post.ErrInvalidEndpoint,
+			errHas:  []string{"AWS_CONTAINER_CREDENTIALS_FULL_URI: it has a fragment"},
+			check:   func(t *testing.T, reqs []seenRequest) { assert.Empty(t, reqs, "no request") },
+		},
+		{
+			name:    "full URI with user info",
+			reason:  "a password in a setting is a secret, and would be sent",
+			handler: containerFake(200, "application/json", okJSON, 0),
+			env:     map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://u:" + credToken + "@$HOST/creds"},
+			wantErr: s3post.ErrInvalidEndpoint,
+			errHas:  []string{"AWS_CONTAINER_CREDENTIALS_FULL_URI: it has user info"},
+			check:   func(t *testing.T, reqs []seenRequest) { assert.Empty(t, reqs, "no request") },
+		},
+		{
+			name:    "opaque full URI",
+			reason:  "http:host/path has no host",
+			handler: containerFake(200, "application/json", okJSON, 0),
+			env:     map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http:$HOST/creds"},
+			wantErr: s3post.ErrInvalidEndpoint,
+			errHas:  []string{"AWS_CONTAINER_CREDENTIALS_FULL_URI: it is not an http or https URL with a host"},
+			check:   func(t *testing.T, reqs []seenRequest) { assert.Empty(t, reqs, "no request") },
+		},
+		{
+			name:    "full URI with a query",
+			reason:  "the URI is asked as it is, so a query is allowed",
+			handler: containerFake(200, "application/json", okJSON, 0),
+			env:     map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": "$URL/creds?id=1"},
+			want:    endpointCreds,
+		},
+		{
+			name:    "relative URI with a fragment",
+			reason:  "as for the full URI",
+			env:     map[string]string{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials#x"},
+			wantErr: s3post.ErrInvalidEndpoint,
+			errHas:  []string{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: it must be a path starting with /, without a fragment"},
 		},
 		{
 			name:    "relative URI without a slash",
@@ -167,11 +217,19 @@ func TestContainerProvider(t *testing.T) {
 		},
 		{
 			name:    "500 with a JSON error",
-			reason:  "the endpoint's code and message are quoted, without an echoed token",
-			handler: containerFake(500, "application/json", `{"code":"InvalidTokenError","message":"token `+containerToken+` is not valid"}`, 0),
+			reason:  "the endpoint's code is quoted, its message, which may echo the token, is not",
+			handler: containerFake(500, "application/json", `{"code":"AccessDenied","message":"token `+containerToken+` is not valid"}`, 0),
 			env:     map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": "$URL/creds", "AWS_CONTAINER_AUTHORIZATION_TOKEN": containerToken},
 			wantErr: errStopsChain,
-			errHas:  []string{"answered HTTP 500: InvalidTokenError: token [redacted] is not valid"},
+			errHas:  []string{"answered HTTP 500 with error code AccessDenied"},
+		},
+		{
+			name:    "500 with a code like the token",
+			reason:  "a code that shares 4 bytes with the token sent (here \"oken\") may be part of it, and is not quoted",
+			handler: containerFake(500, "application/json", `{"code":"InvalidTokenError"}`, 0),
+			env:     map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": "$URL/creds", "AWS_CONTAINER_AUTHORIZATION_TOKEN": containerToken},
+			wantErr: errStopsChain,
+			errHas:  []string{"answered HTTP 500 with an error code of 17 bytes (not shown)"},
 		},
 		{
 			name:    "404",
@@ -179,7 +237,7 @@ func TestContainerProvider(t *testing.T) {
 			handler: containerFake(404, "text/plain", "404 page not found", 0),
 			env:     map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": "$URL/creds"},
 			wantErr: errStopsChain,
-			errHas:  []string{"answered HTTP 404 with 18 bytes of text/plain"},
+			errHas:  []string{"answered HTTP 404 with a text/plain body of 18 bytes"},
 		},
 		{
 			name:    "HTML",
@@ -187,7 +245,7 @@ func TestContainerProvider(t *testing.T) {
 			handler: containerFake(200, "text/html", "<html>"+credSecret+"</html>", 0),
 			env:     map[string]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI": "$URL/creds"},
 			wantErr: errStopsChain,
-			errHas:  []string{"the answer is not a JSON object but", "text/html"},
+			errHas:  []string{"the answer is not a JSON object but a text/html body of"},
 		},
 		{
 			name:    "malformed JSON",
@@ -252,7 +310,7 @@ func TestContainerProvider(t *testing.T) {
 			}
 			env := map[string]string{}
 			for k, v := range tc.env {
-				env[k] = expandVars(v, map[string]string{"$URL": srv.URL, "$DIR": dir, "$CLOSED": closedURL(t)})
+				env[k] = expandVars(v, map[string]string{"$URL": srv.URL, "$HOST": srv.Listener.Addr().String(), "$DIR": dir, "$CLOSED": closedURL(t)})
 			}
 			p := awsenv.ContainerProvider{Getenv: credEnv(env), Timeout: tc.timeout, Now: endpointClock}
 			got, err := credRetrieve(t, p, context.Background()) // fails on the token in an error

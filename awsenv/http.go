@@ -3,7 +3,10 @@ package awsenv
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -13,8 +16,8 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"github.com/s3post/s3post"
 )
@@ -27,9 +30,13 @@ const (
 	// endpoint; real answers are a few kilobytes.
 	credentialsResponseLimit = 256 << 10
 
-	// remoteTextLimit bounds the text of an endpoint's own error message
-	// that is quoted in an error.
-	remoteTextLimit = 300
+	// errorCodeLimit is the longest error code or request ID that an error
+	// quotes.
+	errorCodeLimit = 64
+
+	// sharedPieceLen is the length of the shortest piece of a secret that
+	// an error code must not contain to be quoted.
+	sharedPieceLen = 4
 )
 
 // httpSource is one credentials endpoint client: the label that starts its
@@ -70,36 +77,41 @@ type httpAnswer struct {
 }
 
 // do sends one request, bounded by s.timeout and ctx, and reads the whole
-// response. Its errors never quote the request's headers or body, nor the
-// URL's query or user info.
-func (s httpSource) do(ctx context.Context, method, rawURL string, header http.Header, body string) (*httpAnswer, error) {
+// response. shown is the URL as errors show it: redactURL(rawURL), or less.
+// Its errors never quote the request's headers or body, nor anything that
+// the endpoint sent.
+func (s httpSource) do(ctx context.Context, method, rawURL, shown string, header http.Header, body string) (*httpAnswer, error) {
 	reqCtx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	where := method + " " + shown
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(reqCtx, method, rawURL, rd)
 	if err != nil {
-		return nil, fmt.Errorf("%s: the URL %s is not valid", s.label, redactURL(rawURL))
+		return nil, fmt.Errorf("%s: the URL %s is not valid", s.label, shown)
 	}
 	for k, v := range header {
 		req.Header[k] = v
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return nil, s.transportError(ctx, reqCtx, method, req.URL, err)
+		return nil, s.transportError(ctx, reqCtx, where, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, credentialsResponseLimit+1))
 	if err != nil {
 		if reqCtx.Err() != nil {
-			return nil, s.transportError(ctx, reqCtx, method, req.URL, err)
+			return nil, s.transportError(ctx, reqCtx, where, err)
 		}
-		return nil, fmt.Errorf("%s: reading the answer to %s %s (HTTP %d): %w", s.label, method, redactURL(rawURL), resp.StatusCode, unwrapURLError(err))
+		return nil, &textError{
+			msg:  fmt.Sprintf("%s: reading the answer to %s (HTTP %d): %s", s.label, where, resp.StatusCode, transportCause(err)),
+			errs: []error{unwrapURLError(err)},
+		}
 	}
 	if len(data) > credentialsResponseLimit {
-		return nil, fmt.Errorf("%s: the answer to %s %s is longer than %d bytes", s.label, method, redactURL(rawURL), credentialsResponseLimit)
+		return nil, fmt.Errorf("%s: the answer to %s is longer than %d bytes", s.label, where, credentialsResponseLimit)
 	}
 	a := &httpAnswer{status: resp.StatusCode, body: data}
 	if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err == nil {
@@ -108,32 +120,81 @@ func (s httpSource) do(ctx context.Context, method, rawURL string, header http.H
 	return a, nil
 }
 
-// transportError describes a request that got no response: the caller gave
-// up (ctx), the request timed out (reqCtx), or the connection failed.
-func (s httpSource) transportError(ctx, reqCtx context.Context, method string, u *url.URL, err error) error {
-	where := method + " " + redactURL(u.String())
+// transportError describes a request, where (method and shown URL), that
+// got no response: the caller gave up (ctx), the request timed out
+// (reqCtx), or the connection failed.
+func (s httpSource) transportError(ctx, reqCtx context.Context, where string, err error) error {
 	var netErr net.Error
 	switch {
 	case ctx.Err() != nil:
 		return fmt.Errorf("%s: %s: %w", s.label, where, ctx.Err())
 	case reqCtx.Err() != nil:
-		return &noAnswerError{msg: fmt.Sprintf("%s: %s: no answer within %v", s.label, where, s.timeout), err: reqCtx.Err(), timeout: true}
+		return &noAnswerError{msg: fmt.Sprintf("%s: %s: no answer within %v: %v", s.label, where, s.timeout, reqCtx.Err()), err: reqCtx.Err(), timeout: true}
 	case errors.As(err, &netErr) && netErr.Timeout():
 		// The caller's HTTPClient has a timeout of its own.
 		return &noAnswerError{msg: fmt.Sprintf("%s: %s: no answer in time", s.label, where), err: unwrapURLError(err), timeout: true}
 	}
-	return &noAnswerError{msg: fmt.Sprintf("%s: %s failed", s.label, where), err: unwrapURLError(err)}
+	return &noAnswerError{msg: fmt.Sprintf("%s: %s failed: %s", s.label, where, transportCause(err)), err: unwrapURLError(err)}
 }
 
-// noAnswerError reports a request that got no HTTP response at all.
+// noAnswerError reports a request that got no complete HTTP response. Its
+// text is its own: the error it wraps may quote what the endpoint sent.
 type noAnswerError struct {
 	msg     string
 	err     error
 	timeout bool // the request timed out, rather than failed at once
 }
 
-func (e *noAnswerError) Error() string { return e.msg + ": " + e.err.Error() }
+func (e *noAnswerError) Error() string { return e.msg }
 func (e *noAnswerError) Unwrap() error { return e.err }
+
+// transportCause says why a request got no complete answer. It quotes err
+// only where its text cannot hold anything that the endpoint sent: net/http
+// quotes a malformed status or header line, and crypto/x509 the names of a
+// certificate, so those are described, not quoted.
+func transportCause(err error) string {
+	var (
+		opErr    *net.OpError
+		errno    syscall.Errno
+		dnsErr   *net.DNSError
+		hostErr  x509.HostnameError
+		authErr  x509.UnknownAuthorityError
+		certErr  x509.CertificateInvalidError
+		recErr   tls.RecordHeaderError
+		alertErr tls.AlertError
+	)
+	switch {
+	case errors.As(err, &dnsErr):
+		return dnsErr.Error() // the host asked for, and the resolver's verdict
+	case errors.As(err, &errno):
+		if errors.As(err, &opErr) && opErr.Addr != nil {
+			return fmt.Sprintf("%s %s: %s", opErr.Op, opErr.Addr, errno.Error())
+		}
+		return errno.Error()
+	case errors.As(err, &hostErr):
+		return "the server's TLS certificate is not for host " + hostErr.Host
+	case errors.As(err, &authErr):
+		return "the server's TLS certificate is signed by an unknown authority"
+	case errors.As(err, &certErr) && certErr.Reason == x509.Expired:
+		return "the server's TLS certificate has expired or is not valid yet"
+	case errors.As(err, &certErr):
+		return "the server's TLS certificate is not valid"
+	case errors.As(err, &recErr):
+		return "the server did not answer with TLS"
+	case errors.As(err, &alertErr):
+		return "the server refused the TLS handshake (" + alertErr.Error() + ")"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection was closed before the answer was complete"
+	}
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		// The constant texts of net/http's errors that say what is wrong.
+		switch text := e.Error(); text {
+		case "http: server gave HTTP response to HTTPS client":
+			return text
+		}
+	}
+	return "the request failed, or the answer is not valid HTTP (the details are not shown: they may quote the answer)"
+}
 
 // sourceInputError is an [*s3post.InputError] about the configuration of a
 // credentials source, with "s3post: " and the source's label before its
@@ -163,36 +224,177 @@ func redactURL(raw string) string {
 	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }
 
-// describeBody says what a body is, for an error about an answer that is
-// not what was expected, without quoting it: it may hold a secret.
-func (a *httpAnswer) describeBody() string {
+// parseEndpointURL parses raw, the URL of an endpoint from a setting, and
+// returns what is wrong with it, if anything: it must be absolute, with a
+// host, and without user info or a fragment, which would be a secret in a
+// setting or a mistake ("http://host/#x" asks "/", whatever path is added
+// after it); withQuery allows a query, which other sources refuse for the
+// same reason.
+func parseEndpointURL(raw string, withQuery bool) (*url.URL, string) {
+	u, err := url.Parse(raw)
 	switch {
-	case len(bytes.TrimSpace(a.body)) == 0:
-		return "an empty body"
-	case a.contentType != "":
-		return fmt.Sprintf("%d bytes of %s", len(a.body), a.contentType)
+	case err != nil || u.Scheme == "" || u.Opaque != "" || u.Host == "" || u.Hostname() == "":
+		return nil, "it is not an http or https URL with a host"
+	case u.User != nil:
+		return nil, "it has user info (user@ or user:password@), which s3post does not send"
+	case strings.Contains(raw, "#"):
+		return nil, "it has a fragment (#...)"
+	case !withQuery && strings.Contains(raw, "?"):
+		return nil, "it has a query (?...)"
 	}
-	return fmt.Sprintf("%d bytes", len(a.body))
+	return u, ""
 }
 
-// remoteText prepares a message written by an endpoint (an error code or
-// message) for quoting in an error: one line, limited in length, and with
-// each of secrets, if it occurs, replaced.
-func remoteText(s string, secrets ...string) string {
+// describeBody says what a body is, for an error about an answer that is
+// not what was expected, without quoting it: it may hold a secret. It
+// names the media type only when it is one of a few known ones, since a
+// header value may hold anything.
+func (a *httpAnswer) describeBody() string {
+	if len(bytes.TrimSpace(a.body)) == 0 {
+		return "an empty body"
+	}
+	switch a.contentType {
+	case "application/json", "application/xml", "text/html", "text/plain", "text/xml":
+		return fmt.Sprintf("a %s body of %d bytes", a.contentType, len(a.body))
+	}
+	return fmt.Sprintf("a body of %d bytes", len(a.body))
+}
+
+// describeCode returns "error code <code>" when an error may quote code,
+// an error code of an endpoint's answer, or else says how long it is. An
+// error quotes a code only when it has the shape of one (1 to 64 ASCII
+// letters and dots), and when it shares no piece of sharedPieceLen bytes
+// with any of secrets: the token sent with the request, and the keys in
+// the same answer. So an endpoint that echoes a secret, or part of one, in
+// its code does not have it printed.
+func describeCode(code string, secrets []string) string {
+	if !codeShape(code) || sharesPiece(code, secrets) {
+		return fmt.Sprintf("an error code of %d bytes (not shown)", len(code))
+	}
+	return "error code " + code
+}
+
+// codeShape reports whether s has the shape of an error code: 1 to 64
+// ASCII letters and dots.
+func codeShape(s string) bool {
+	if len(s) == 0 || len(s) > errorCodeLimit {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// requestIDShape reports whether s has the shape of an AWS request ID: 1 to
+// 64 hex digits and dashes.
+func requestIDShape(s string) bool {
+	if len(s) == 0 || len(s) > errorCodeLimit {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// sharesPiece reports whether s and any of secrets have a piece of
+// sharedPieceLen bytes in common, or, when either is shorter, whether the
+// shorter is part of the other.
+func sharesPiece(s string, secrets []string) bool {
 	for _, secret := range secrets {
-		if secret != "" {
-			s = strings.ReplaceAll(s, secret, "[redacted]")
+		if s == "" || secret == "" {
+			continue
+		}
+		n := min(sharedPieceLen, len(s), len(secret))
+		for i := 0; i+n <= len(s); i++ {
+			if strings.Contains(secret, s[i:i+n]) {
+				return true
+			}
 		}
 	}
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > remoteTextLimit {
-		s = s[:remoteTextLimit]
-		for !utf8.ValidString(s) {
-			s = s[:len(s)-1]
+	return false
+}
+
+// isKeyName reports whether name, a JSON field or XML element of an
+// answer, holds a key: AccessKeyId, SecretAccessKey, Token or SessionToken,
+// in any case.
+func isKeyName(name string) bool {
+	for _, k := range []string{"AccessKeyId", "SecretAccessKey", "Token", "SessionToken"} {
+		if strings.EqualFold(name, k) {
+			return true
 		}
-		s += "..."
 	}
-	return s
+	return false
+}
+
+// jsonKeys returns the strings under the key fields (see isKeyName) of a
+// JSON answer, at any depth, for describeCode.
+func jsonKeys(body []byte) []string {
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return nil
+	}
+	var keys []string
+	var walk func(v any, under bool)
+	walk = func(v any, under bool) {
+		switch v := v.(type) {
+		case string:
+			if under {
+				keys = append(keys, v)
+			}
+		case []any:
+			for _, e := range v {
+				walk(e, under)
+			}
+		case map[string]any:
+			for name, e := range v {
+				walk(e, under || isKeyName(name))
+			}
+		}
+	}
+	walk(v, false)
+	return keys
+}
+
+// xmlKeys returns the text in the key elements or attributes (see
+// isKeyName) of an XML answer, at any depth, for describeCode. ok is false
+// if the answer is not well-formed XML, whose keys cannot all be found.
+func xmlKeys(body []byte) (keys []string, ok bool) {
+	d := xml.NewDecoder(bytes.NewReader(body))
+	depth := 0 // of the element nesting inside the key element, or 0
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return keys, true
+		}
+		if err != nil {
+			return nil, false
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if depth > 0 || isKeyName(t.Name.Local) {
+				depth++
+			}
+			for _, a := range t.Attr {
+				if isKeyName(a.Name.Local) {
+					keys = append(keys, a.Value)
+				}
+			}
+		case xml.EndElement:
+			if depth > 0 {
+				depth--
+			}
+		case xml.CharData:
+			if depth > 0 {
+				keys = append(keys, string(t))
+			}
+		}
+	}
 }
 
 // endpointCredentials is the JSON of the instance metadata service and of
@@ -207,8 +409,9 @@ type endpointCredentials struct {
 }
 
 // parseEndpointCredentials decodes the credentials JSON of a metadata or
-// container endpoint. Its errors never quote the body.
-func parseEndpointCredentials(a *httpAnswer, now time.Time) (s3post.Credentials, error) {
+// container endpoint, which was sent the token sent (or none, ""). Its
+// errors never quote the body, only an error code (see describeCode).
+func parseEndpointCredentials(a *httpAnswer, sent string, now time.Time) (s3post.Credentials, error) {
 	body := bytes.TrimSpace(a.body)
 	if len(body) == 0 || body[0] != '{' {
 		return s3post.Credentials{}, fmt.Errorf("the answer is not a JSON object but %s", a.describeBody())
@@ -226,11 +429,23 @@ func parseEndpointCredentials(a *httpAnswer, now time.Time) (s3post.Credentials,
 		return s3post.Credentials{}, errors.New("the answer is not a JSON object of credentials")
 	}
 	if ec.Code != "" && !strings.EqualFold(ec.Code, "Success") {
-		// Quote the service's error, without any secret of the same answer.
-		return s3post.Credentials{}, fmt.Errorf("the answer has Code %q: %q",
-			remoteText(ec.Code, ec.SecretAccessKey, ec.Token), remoteText(ec.Message, ec.SecretAccessKey, ec.Token))
+		// The service's error: its code, never its message.
+		return s3post.Credentials{}, fmt.Errorf("the answer has %s, not Success", describeCode(ec.Code, append(jsonKeys(body), sent)))
 	}
 	return endpointKeys(ec.AccessKeyID, ec.SecretAccessKey, ec.Token, ec.Expiration, now)
+}
+
+// describeError says what an error answer of a metadata or container
+// endpoint holds: its JSON "Code" (or "code"), as describeCode allows, or
+// else the kind and length of its body. sent is the token sent, or "".
+func (a *httpAnswer) describeError(sent string) string {
+	var e struct {
+		Code string `json:"Code"`
+	}
+	if json.Unmarshal(a.body, &e) != nil || e.Code == "" {
+		return a.describeBody()
+	}
+	return describeCode(e.Code, append(jsonKeys(a.body), sent))
 }
 
 // endpointKeys checks the keys and the expiry that a service returned.
@@ -252,7 +467,7 @@ func endpointKeys(id, secret, token, expiration string, now time.Time) (s3post.C
 	t, err := parseAWSTime(expiration)
 	if err != nil {
 		// Not quoted: a malformed answer may have anything there.
-		return s3post.Credentials{}, fmt.Errorf("the answer's Expiration (%d bytes) is not an ISO 8601 time", len(expiration))
+		return s3post.Credentials{}, fmt.Errorf("the answer's Expiration is not an RFC 3339 time (%d bytes)", len(expiration))
 	}
 	c.Expires = t
 	if c.Expired(now) {

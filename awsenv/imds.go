@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,13 +37,16 @@ import (
 // own: a malformed endpoint setting (an [*s3post.InputError] wrapping
 // [s3post.ErrInvalidEndpoint]), an HTTP error status, an answer that is not the
 // expected JSON, credentials without keys, or credentials that have already
-// expired (wrapping [s3post.ErrCredentialsExpired]). Errors never quote an answer's body,
-// which may hold a secret.
+// expired (wrapping [s3post.ErrCredentialsExpired]). Of an answer, errors
+// quote only the status, an error code of letters and dots and the role's
+// name when they share nothing with the session token or the answer's keys,
+// and lengths; never a message, a body or a header.
 //
 // Every call asks the service; wrap the provider in a [s3post.CredentialsCache].
 // The zero value is ready to use, and Retrieve is safe for concurrent use.
 type IMDSProvider struct {
-	// Endpoint is the base URL of the service, e.g. "http://127.0.0.1:8080".
+	// Endpoint is the base URL of the service, e.g. "http://127.0.0.1:8080",
+	// without user info, query or fragment, since paths are added to it.
 	// Optional; the default comes from the environment as described above.
 	Endpoint string
 
@@ -107,17 +111,24 @@ func (p IMDSProvider) Retrieve(ctx context.Context) (s3post.Credentials, error) 
 		return s3post.Credentials{}, err
 	}
 
+	// The role's name came from the service: errors quote it only if it
+	// cannot be part of the session token that the service was sent.
+	shownRole, roleText := "(a role name of "+strconv.Itoa(len(role))+" bytes, not shown)", "the role"
+	if !sharesPiece(role, []string{token}) {
+		shownRole, roleText = url.PathEscape(role), strconv.Quote(role)
+	}
 	credsURL := base + imdsCredentialsPath + url.PathEscape(role)
-	a, err := src.do(ctx, http.MethodGet, credsURL, auth, "")
+	shown := redactURL(base) + imdsCredentialsPath + shownRole
+	a, err := src.do(ctx, http.MethodGet, credsURL, shown, auth, "")
 	if err != nil {
 		return s3post.Credentials{}, fmt.Errorf("s3post: %w", err)
 	}
 	if a.status != http.StatusOK {
-		return s3post.Credentials{}, fmt.Errorf("s3post: %s: GET %s answered HTTP %d with %s", imdsLabel, redactURL(credsURL), a.status, a.describeBody())
+		return s3post.Credentials{}, fmt.Errorf("s3post: %s: GET %s answered HTTP %d with %s", imdsLabel, shown, a.status, a.describeError(token))
 	}
-	c, err := parseEndpointCredentials(a, orNow(p.Now)())
+	c, err := parseEndpointCredentials(a, token, orNow(p.Now)())
 	if err != nil {
-		return s3post.Credentials{}, fmt.Errorf("s3post: %s: credentials of role %q: %w", imdsLabel, role, err)
+		return s3post.Credentials{}, fmt.Errorf("s3post: %s: credentials of role %s: %w", imdsLabel, roleText, err)
 	}
 	return c, nil
 }
@@ -139,9 +150,13 @@ func (p IMDSProvider) endpoint(getenv func(string) string) (string, error) {
 			return "", sourceInputError(imdsLabel, s3post.ErrInvalidEndpoint, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", fmt.Sprintf("it is %q; want IPv4 or IPv6", mode))
 		}
 	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" {
-		return "", sourceInputError(imdsLabel, s3post.ErrInvalidEndpoint, from, "it is not an http or https URL with a host and no user info or query")
+	// Paths are added to the URL, so it must end with its path.
+	u, problem := parseEndpointURL(raw, false)
+	if problem == "" && u.Scheme != "http" && u.Scheme != "https" {
+		problem = fmt.Sprintf("it has scheme %q; want http or https", u.Scheme)
+	}
+	if problem != "" {
+		return "", sourceInputError(imdsLabel, s3post.ErrInvalidEndpoint, from, problem)
 	}
 	return strings.TrimRight(raw, "/"), nil
 }
@@ -149,7 +164,8 @@ func (p IMDSProvider) endpoint(getenv func(string) string) (string, error) {
 // token gets a session token. A service that does not answer at all means
 // that the program is not on EC2, which is not an error for a chain.
 func (p IMDSProvider) token(ctx context.Context, src httpSource, base string) (string, error) {
-	a, err := src.do(ctx, http.MethodPut, base+"/latest/api/token", http.Header{"X-Aws-Ec2-Metadata-Token-Ttl-Seconds": {imdsTokenTTL}}, "")
+	tokenURL := base + "/latest/api/token"
+	a, err := src.do(ctx, http.MethodPut, tokenURL, redactURL(tokenURL), http.Header{"X-Aws-Ec2-Metadata-Token-Ttl-Seconds": {imdsTokenTTL}}, "")
 	var noAnswer *noAnswerError
 	switch {
 	case errors.As(err, &noAnswer):
@@ -164,19 +180,30 @@ func (p IMDSProvider) token(ctx context.Context, src httpSource, base string) (s
 	case err != nil:
 		return "", fmt.Errorf("s3post: %w", err)
 	case a.status != http.StatusOK:
-		return "", fmt.Errorf("s3post: %s: PUT %s/latest/api/token answered HTTP %d with %s; s3post uses IMDSv2 only", imdsLabel, redactURL(base), a.status, a.describeBody())
+		return "", fmt.Errorf("s3post: %s: PUT %s answered HTTP %d with %s; s3post uses IMDSv2 only", imdsLabel, redactURL(tokenURL), a.status, a.describeBody())
 	}
 	token := strings.TrimSpace(string(a.body))
-	if token == "" || strings.ContainsAny(token, "\r\n") {
-		return "", fmt.Errorf("s3post: %s: PUT %s/latest/api/token answered with %s, not a session token", imdsLabel, redactURL(base), a.describeBody())
+	if !tokenShape(token) {
+		return "", fmt.Errorf("s3post: %s: PUT %s answered with %s, not a session token", imdsLabel, redactURL(tokenURL), a.describeBody())
 	}
 	return token, nil
+}
+
+// tokenShape reports whether s can be a session token, which goes in a
+// header: printable ASCII without spaces.
+func tokenShape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // role gets the name of the instance's IAM role.
 func (p IMDSProvider) role(ctx context.Context, src httpSource, base string, auth http.Header) (string, error) {
 	listURL := base + imdsCredentialsPath
-	a, err := src.do(ctx, http.MethodGet, listURL, auth, "")
+	a, err := src.do(ctx, http.MethodGet, listURL, redactURL(listURL), auth, "")
 	switch {
 	case err != nil:
 		return "", fmt.Errorf("s3post: %w", err)

@@ -107,7 +107,7 @@ func TestIMDSProvider(t *testing.T) {
 			reason:  "a proxy's error page is not credentials, and is not quoted",
 			fake:    imdsFake{credsBody: &html, credsType: "text/html; charset=utf-8"},
 			wantErr: errStopsChain,
-			errHas:  []string{`credentials of role "s3post-role": the answer is not a JSON object but`, "bytes of text/html"},
+			errHas:  []string{`credentials of role "s3post-role": the answer is not a JSON object but a text/html body of`},
 		},
 		{
 			name:    "malformed JSON",
@@ -135,7 +135,7 @@ func TestIMDSProvider(t *testing.T) {
 			reason:  "a Code other than Success is the service's error",
 			fake:    imdsFake{credsBody: credStr(`{"Code":"AssumeRoleUnauthorizedAccess","Message":"EC2 cannot assume the role"}`)},
 			wantErr: errStopsChain,
-			errHas:  []string{`Code "AssumeRoleUnauthorizedAccess": "EC2 cannot assume the role"`},
+			errHas:  []string{`credentials of role "s3post-role": the answer has error code AssumeRoleUnauthorizedAccess, not Success`},
 		},
 		{
 			name:    "expired",
@@ -149,7 +149,7 @@ func TestIMDSProvider(t *testing.T) {
 			reason:  "an Expiration that is not a time is an error",
 			fake:    imdsFake{credsBody: credStr(`{"AccessKeyId":"` + credKeyID + `","SecretAccessKey":"` + credSecret + `","Expiration":"soon"}`)},
 			wantErr: errStopsChain,
-			errHas:  []string{"the answer's Expiration (4 bytes) is not an ISO 8601 time"},
+			errHas:  []string{"the answer's Expiration is not an RFC 3339 time (4 bytes)"},
 		},
 		{
 			name:    "slow credentials",
@@ -299,5 +299,49 @@ func TestIMDSProviderString(t *testing.T) {
 	p := awsenv.IMDSProvider{Endpoint: "http://user:" + credSecret + "@127.0.0.1"}
 	for _, s := range []string{p.String(), fmt.Sprint(p), fmt.Sprintf("%+v", p), fmt.Sprintf("%#v", p)} {
 		assert.Contains(t, safeText(t, "String", s), "IMDSProvider")
+	}
+}
+
+func TestIMDSProviderEndpointRefused(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		reason   string
+		endpoint string // "$URL" is the fake's URL, "$HOST" its host and port
+		errHas   string
+	}{
+		{"fragment", "the paths added after a fragment would not be asked", "$URL/#frag", "it has a fragment"},
+		{"fragment without a slash", "nor here", "$URL#frag", "it has a fragment"},
+		{"empty fragment", "a bare # is a fragment too", "$URL/#", "it has a fragment"},
+		{"query", "the paths added after a query would not be asked", "$URL/?x=1", "it has a query"},
+		{"empty query", "a bare ? is a query too", "$URL/?", "it has a query"},
+		{"user info", "a password in a setting is a secret", "http://user:" + credToken + "@$HOST", "it has user info"},
+		{"opaque", "http:host is not a URL with a host", "http:$HOST", "it is not an http or https URL with a host"},
+		{"no host", "a path is not a URL", "http:///latest", "it is not an http or https URL with a host"},
+		{"other scheme", "only http and https", "ftp://$HOST", `it has scheme "ftp"`},
+	}
+	for _, tc := range tests {
+		for _, via := range []string{"IMDSProvider.Endpoint", "AWS_EC2_METADATA_SERVICE_ENDPOINT"} {
+			t.Run(tc.name+" via "+via, func(t *testing.T) {
+				t.Parallel()
+				srv := newFakeEndpoint(t, false, imdsFake{}.handler())
+				endpoint := expandVars(tc.endpoint, map[string]string{"$URL": srv.URL, "$HOST": srv.Listener.Addr().String()})
+				p := awsenv.IMDSProvider{Getenv: credEnv(nil), Now: endpointClock, Timeout: time.Second}
+				if via == "IMDSProvider.Endpoint" {
+					p.Endpoint = endpoint
+				} else {
+					p.Getenv = credEnv(map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT": endpoint})
+				}
+				_, err := credRetrieve(t, p, context.Background())
+				require.Error(t, err, tc.reason)
+				assert.ErrorIs(t, err, s3post.ErrInvalidEndpoint, tc.reason)
+				var inputErr *s3post.InputError
+				require.ErrorAs(t, err, &inputErr, tc.reason)
+				assert.Equal(t, via, inputErr.Input)
+				assert.Contains(t, err.Error(), tc.errHas, tc.reason)
+				assert.NotContains(t, err.Error(), "/latest/api/token", "the error names no path that was not asked")
+				assert.Empty(t, srv.requests(), "no request is made: %s", tc.reason)
+			})
+		}
 	}
 }

@@ -39,11 +39,13 @@ import (
 // (an [*s3post.InputError] wrapping [s3post.ErrMissingCredentials]), a malformed endpoint
 // (wrapping [s3post.ErrInvalidEndpoint]) or region (wrapping [s3post.ErrInvalidRegion]), a
 // token file that is missing or empty, STS not answering in time, STS refusing (the error
-// gives STS's error code and message, such as InvalidIdentityToken,
-// ExpiredTokenException or Throttling, with a hint), an answer that is not
-// the expected XML, or credentials that have already expired (wrapping
-// [s3post.ErrCredentialsExpired]). Errors never quote the token or an answer's
-// body.
+// gives STS's error code, such as InvalidIdentityToken, ExpiredTokenException
+// or Throttling, with a hint, and its request ID), an answer that is not the
+// expected XML, or credentials that have already expired (wrapping
+// [s3post.ErrCredentialsExpired]). Of an answer, errors quote only the
+// status, an error code of letters and dots that shares nothing with the
+// token or the answer's keys, a request ID of hex digits and dashes, and
+// lengths; never STS's message, a body or a header.
 //
 // Every call asks STS; wrap the provider in a [s3post.CredentialsCache]. The zero
 // value reads everything from the environment, and Retrieve is safe for
@@ -68,7 +70,8 @@ type WebIdentityProvider struct {
 	Region string
 
 	// Endpoint is the URL of STS, which must be https unless its host is a
-	// loopback address, so that the token never travels in clear text.
+	// loopback address, so that the token never travels in clear text, and
+	// must have no user info or fragment.
 	// Optional; the default is the value of AWS_ENDPOINT_URL_STS (unless
 	// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is "true"), or else the regional
 	// endpoint.
@@ -150,7 +153,7 @@ func (p WebIdentityProvider) Retrieve(ctx context.Context) (s3post.Credentials, 
 	}
 	src := newHTTPSource(webIdentityLabel, p.HTTPClient, timeout, true)
 	header := http.Header{"Content-Type": {"application/x-www-form-urlencoded; charset=utf-8"}}
-	a, err := src.do(ctx, http.MethodPost, endpoint, header, form.Encode())
+	a, err := src.do(ctx, http.MethodPost, endpoint, redactURL(endpoint), header, form.Encode())
 	if err != nil {
 		return s3post.Credentials{}, fmt.Errorf("s3post: %w", err)
 	}
@@ -173,10 +176,10 @@ func (p WebIdentityProvider) endpoint(getenv func(string) string) (string, error
 	if raw == "" {
 		return p.regionalEndpoint(getenv)
 	}
-	u, err := url.Parse(raw)
+	u, problem := parseEndpointURL(raw, true)
 	switch {
-	case err != nil || u.Host == "" || u.User != nil:
-		return "", inputError(s3post.ErrInvalidEndpoint, from, "it is not a URL with a host and no user info")
+	case problem != "":
+		return "", inputError(s3post.ErrInvalidEndpoint, from, problem)
 	case u.Scheme == "https":
 		return raw, nil
 	case u.Scheme == "http":
@@ -240,24 +243,34 @@ func parseSTSCredentials(a *httpAnswer, now time.Time) (s3post.Credentials, erro
 	return endpointKeys(c.AccessKeyID, c.SecretAccessKey, c.SessionToken, c.Expiration, now)
 }
 
-// stsErrorResponse is the XML error of STS's query protocol.
+// stsErrorResponse is the part of the XML error of STS's query protocol
+// that s3post reads; its Message is free text, which errors never quote.
 type stsErrorResponse struct {
 	Code      string `xml:"Error>Code"`
-	Message   string `xml:"Error>Message"`
 	RequestID string `xml:"RequestId"`
 }
 
 // stsError describes an error answer of STS, with a hint for the codes
-// that web identity users meet.
+// that web identity users meet. It quotes STS's error code and request ID
+// only when they have their shapes and share nothing with the token sent
+// or the keys of the answer (see describeCode), and never STS's message.
 func stsError(a *httpAnswer, roleARN, tokenFile, token string) error {
 	prefix := fmt.Sprintf("s3post: %s: AssumeRoleWithWebIdentity for %s", webIdentityLabel, roleARN)
 	var e stsErrorResponse
 	if err := xml.NewDecoder(bytes.NewReader(a.body)).Decode(&e); err != nil || e.Code == "" {
 		return fmt.Errorf("%s: STS answered HTTP %d with %s", prefix, a.status, a.describeBody())
 	}
-	msg := fmt.Sprintf("%s: STS answered HTTP %d, %s: %s", prefix, a.status, remoteText(e.Code, token), remoteText(e.Message, token))
-	if e.RequestID != "" {
-		msg += " (request ID " + remoteText(e.RequestID, token) + ")"
+	secrets, wellFormed := xmlKeys(a.body)
+	if !wellFormed {
+		// Keys in a part after the error that is not XML could not all
+		// be found: count the code and request ID among the secrets,
+		// which hides them.
+		secrets = append(secrets, e.Code, e.RequestID)
+	}
+	secrets = append(secrets, token)
+	msg := fmt.Sprintf("%s: STS answered HTTP %d with %s", prefix, a.status, describeCode(e.Code, secrets))
+	if requestIDShape(e.RequestID) && !sharesPiece(e.RequestID, secrets) {
+		msg += " (request ID " + e.RequestID + ")"
 	}
 	switch e.Code {
 	case "InvalidIdentityToken":

@@ -57,7 +57,7 @@ func stsErr(code, message string) string {
     <Code>` + code + `</Code>
     <Message>` + message + `</Message>
   </Error>
-  <RequestId>4bd6c1a1-5a4d-4a86-9d53-EXAMPLE</RequestId>
+  <RequestId>4bd6c1a1-5a4d-4a86-9d53-0e5b3f1c2a7d</RequestId>
 </ErrorResponse>`
 }
 
@@ -157,10 +157,10 @@ func TestWebIdentityProvider(t *testing.T) {
 		},
 		{
 			name:    "InvalidIdentityToken",
-			reason:  "STS's code and message are quoted, with a hint, and an echoed token is removed",
+			reason:  "STS's code and request ID are quoted, with a hint; its message, which may echo the token, is not",
 			handler: stsFake(400, stsErr("InvalidIdentityToken", "Token "+webToken+" has an unknown issuer"), 0),
 			wantErr: errStopsChain,
-			errHas: []string{"s3post: web identity: AssumeRoleWithWebIdentity for " + webRole + ": STS answered HTTP 400, InvalidIdentityToken: Token [redacted] has an unknown issuer (request ID 4bd6c1a1-5a4d-4a86-9d53-EXAMPLE)",
+			errHas: []string{"s3post: web identity: AssumeRoleWithWebIdentity for " + webRole + ": STS answered HTTP 400 with error code InvalidIdentityToken (request ID 4bd6c1a1-5a4d-4a86-9d53-0e5b3f1c2a7d); the token in ",
 				"is not accepted: check the role's trust policy"},
 		},
 		{
@@ -168,21 +168,21 @@ func TestWebIdentityProvider(t *testing.T) {
 			reason:  "an expired token says that the file is read again",
 			handler: stsFake(400, stsErr("ExpiredTokenException", "Token expired: current date/time 1772366400 must be before the expiration date/time 1772362800"), 0),
 			wantErr: errStopsChain,
-			errHas:  []string{"ExpiredTokenException: Token expired", "has expired: it is read again at the next refresh"},
+			errHas:  []string{"with error code ExpiredTokenException (request ID", "has expired: it is read again at the next refresh"},
 		},
 		{
 			name:    "Throttling",
 			reason:  "throttling says to try again",
 			handler: stsFake(400, stsErr("Throttling", "Rate exceeded"), 0),
 			wantErr: errStopsChain,
-			errHas:  []string{"STS answered HTTP 400, Throttling: Rate exceeded", "limiting the rate of requests"},
+			errHas:  []string{"STS answered HTTP 400 with error code Throttling (request ID", "; STS is limiting the rate of requests"},
 		},
 		{
 			name:    "AccessDenied",
 			reason:  "a trust policy that does not match says so",
 			handler: stsFake(403, stsErr("AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity"), 0),
 			wantErr: errStopsChain,
-			errHas:  []string{"HTTP 403, AccessDenied", "trust policy"},
+			errHas:  []string{"HTTP 403 with error code AccessDenied (", "trust policy"},
 		},
 		{
 			name:   "503 HTML",
@@ -191,14 +191,14 @@ func TestWebIdentityProvider(t *testing.T) {
 				http.Error(w, "<html>"+webToken+"</html>", http.StatusServiceUnavailable)
 			},
 			wantErr: errStopsChain,
-			errHas:  []string{"STS answered HTTP 503 with", "text/plain"},
+			errHas:  []string{"STS answered HTTP 503 with a text/plain body of"},
 		},
 		{
 			name:    "malformed XML",
 			reason:  "an answer that is not XML is described, not quoted",
 			handler: stsFake(200, stsOK("2026-03-01T18:00:00Z")[:200], 0),
 			wantErr: errStopsChain,
-			errHas:  []string{"the answer is not an AssumeRoleWithWebIdentityResponse XML document but 200 bytes of text/xml"},
+			errHas:  []string{"the answer is not an AssumeRoleWithWebIdentityResponse XML document but a text/xml body of 200 bytes"},
 		},
 		{
 			name:    "other XML",
@@ -249,6 +249,43 @@ func TestWebIdentityProvider(t *testing.T) {
 			wantErr: errStopsChain,
 			errHas:  []string{`AWS_ENDPOINT_URL_STS: it is http to host "sts.example.com"`},
 		},
+		{
+			name:    "endpoint with a fragment",
+			reason:  "a fragment is not sent, so the URL does not say what is asked",
+			handler: ok,
+			env:     map[string]string{"AWS_ENDPOINT_URL_STS": "$URL/#frag"},
+			wantErr: s3post.ErrInvalidEndpoint,
+			errHas:  []string{"AWS_ENDPOINT_URL_STS: it has a fragment"},
+		},
+		{
+			name:    "endpoint field with an empty fragment",
+			reason:  "a bare # is a fragment too",
+			handler: ok,
+			p:       awsenv.WebIdentityProvider{Endpoint: "$URL#"},
+			wantErr: s3post.ErrInvalidEndpoint,
+			errHas:  []string{"WebIdentityProvider.Endpoint: it has a fragment"},
+		},
+		{
+			name:    "opaque endpoint",
+			reason:  "https:host has no host",
+			env:     map[string]string{"AWS_ENDPOINT_URL_STS": "https:sts.amazonaws.com"},
+			wantErr: s3post.ErrInvalidEndpoint,
+			errHas:  []string{"AWS_ENDPOINT_URL_STS: it is not an http or https URL with a host"},
+		},
+		{
+			name:    "endpoint with user info",
+			reason:  "a password in a setting is a secret",
+			env:     map[string]string{"AWS_ENDPOINT_URL_STS": "https://u:" + credToken + "@sts.example.com"},
+			wantErr: s3post.ErrInvalidEndpoint,
+			errHas:  []string{"AWS_ENDPOINT_URL_STS: it has user info"},
+		},
+		{
+			name:    "endpoint with a query",
+			reason:  "the URL is asked as it is, so a query is allowed",
+			handler: ok,
+			env:     map[string]string{"AWS_ENDPOINT_URL_STS": "$URL/?x=1"},
+			want:    endpointCreds,
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -276,6 +313,7 @@ func TestWebIdentityProvider(t *testing.T) {
 			}
 			p := tc.p
 			p.TokenFile = expandVars(p.TokenFile, vars)
+			p.Endpoint = expandVars(p.Endpoint, vars)
 			p.Getenv, p.Now = credEnv(env), endpointClock
 
 			got, err := credRetrieve(t, p, context.Background()) // fails on the token in an error
