@@ -17,7 +17,16 @@ const (
 	MaxKeyLength = 1024
 	// MaxExpiry is the longest lifetime of a SigV4-signed form.
 	MaxExpiry = 7 * 24 * time.Hour
+
+	// maxUserMetadata is the most user metadata that S3 stores with an
+	// object, in bytes: the names of the x-amz-meta-* fields after the
+	// prefix, and their values ("2 KB"; S3's MetadataTooLarge error gives
+	// MaxSizeAllowed 2048).
+	maxUserMetadata = 2048
 )
+
+// metaPrefix begins the names of user metadata fields.
+const metaPrefix = "x-amz-meta-"
 
 // checkedInput is a PostInput that passed validation, with the fields in a
 // fixed order and marks on those that some caller condition constrains.
@@ -199,6 +208,7 @@ func checkFields(dst []formField, fields map[string]string) ([]formField, error)
 		out = append(out, formField{name: name, value: value})
 	}
 	sortFields(out)
+	metadata := 0 // bytes of user metadata
 	for i, f := range out {
 		if err := checkFieldName(f.name); err != nil {
 			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", f.name), err.Error())
@@ -214,8 +224,47 @@ func checkFields(dst []formField, fields map[string]string) ([]formField, error)
 			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", f.name),
 				fmt.Sprintf("duplicates Fields[%q]: S3 field names are case-insensitive, keep one", out[i-1].name))
 		}
+		if isMetadata(f.name) {
+			metadata += len(f.name) - len(metaPrefix) + len(f.value)
+		}
+	}
+	if metadata > maxUserMetadata {
+		if err := checkUserMetadata(out); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
+}
+
+// isMetadata reports whether a field name is that of a user metadata field,
+// x-amz-meta-*, with a name after the prefix.
+func isMetadata(name string) bool {
+	return len(name) > len(metaPrefix) && equalFoldBytes(name[:len(metaPrefix)], metaPrefix)
+}
+
+// checkUserMetadata makes sure that the user metadata fits in S3's limit,
+// counted as S3 counts it: the names after the prefix and the values. A
+// ${filename} in a value counts as nothing, since S3 counts the file name
+// it puts there, which may be short. checkFields calls it only when the
+// fields' plain sum is over the limit.
+func checkUserMetadata(fields []formField) error {
+	total, largest, largestSize := 0, "", 0
+	for _, f := range fields {
+		if !isMetadata(f.name) {
+			continue
+		}
+		size := len(f.name) - len(metaPrefix) + len(f.value) - strings.Count(f.value, filenameVariable)*len(filenameVariable)
+		total += size
+		if size > largestSize {
+			largest, largestSize = f.name, size
+		}
+	}
+	if total <= maxUserMetadata {
+		return nil
+	}
+	return inputError(ErrInvalidField, "Fields",
+		fmt.Sprintf("the x-amz-meta-* fields hold %d bytes of user metadata (names after %q and values); S3 takes at most %d: shorten or drop some, the largest being Fields[%q] (%d bytes)",
+			total, metaPrefix, maxUserMetadata, largest, largestSize))
 }
 
 // sortFields sorts fields by name ignoring case, then by name. Forms have a
@@ -287,6 +336,9 @@ func checkFieldName(name string) error {
 	}
 	if name[0] == '$' {
 		return fmt.Errorf("field names have no leading '$' (only conditions write one)")
+	}
+	if len(name) == len(metaPrefix) && equalFoldBytes(name, metaPrefix) {
+		return fmt.Errorf("the metadata name after %q is empty, and S3 refuses it: name the field x-amz-meta-NAME", metaPrefix)
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
