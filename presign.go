@@ -27,8 +27,10 @@
 // "Extra input fields" otherwise): a field without a condition gets an exact
 // match. A value holding ${filename}, which S3 replaces with the uploaded
 // file's name before checking, gets a starts-with condition on the text
-// before it. A field whose value does not meet its own condition, or
-// conditions that no value can meet, are errors at presign time. User data
+// before it. A field whose value does not meet its own condition,
+// conditions that no value can meet, and a form too large for S3 (more than
+// the 20 KB it reads before the file, or 2 KB of user metadata) are errors
+// at presign time. User data
 // is escaped in the policy JSON, so it cannot add conditions. URLs are
 // regional, so uploads from other regions are not redirected (a redirect
 // breaks browser uploads with CORS).
@@ -200,6 +202,11 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 	defer signer.release(scratch)
 	var policy []byte
 	scratch.buf, policy = encodePolicy(scratch.buf, &ci, expires, clock, signer.conditions)
+	if size := ci.formSize + ci.unplain + len(policy) + signer.formSize; size > maxPreFileSize {
+		if err := ci.checkFormSize(len(policy), true, signer.formSize, creds.SessionToken); err != nil {
+			return nil, err
+		}
+	}
 	signature := scratch.sign(policy)
 	scratch.buf = append(scratch.buf, signature[:]...)
 	signed := string(scratch.buf[len(scratch.buf)-len(policy)-len(signature):])

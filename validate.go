@@ -38,6 +38,12 @@ type checkedInput struct {
 	keyConstrained bool
 	// keyPlain reports whether the key needs no escaping in JSON.
 	keyPlain bool
+	// formSize is the bytes that the key and the caller's fields take in
+	// the form, as partSize counts them.
+	formSize int
+	// unplain is the bytes of the values among them that JSON escapes,
+	// which bound the bytes that their line breaks may add.
+	unplain int
 }
 
 type formField struct {
@@ -66,10 +72,12 @@ func checkInput(in *PostInput, fieldsBuf []formField) (checkedInput, error) {
 	if err != nil {
 		return checkedInput{}, err
 	}
+	policy := 0 // a lower bound of the policy document's length
 	for i, c := range in.Conditions {
 		if err := checkCondition(c); err != nil {
 			return checkedInput{}, inputError(ErrInvalidCondition, fmt.Sprintf("Conditions[%d]", i), err.Error())
 		}
+		policy += conditionSize(c)
 	}
 	ci := checkedInput{
 		bucket:     in.Bucket,
@@ -77,6 +85,24 @@ func checkInput(in *PostInput, fieldsBuf []formField) (checkedInput, error) {
 		fields:     fields,
 		conditions: in.Conditions,
 		keyPlain:   keyPlain,
+		formSize:   partSize("key", len(in.Key)),
+	}
+	if !keyPlain {
+		ci.unplain = len(in.Key)
+	}
+	for _, f := range fields {
+		ci.formSize += partSize(f.name, len(f.value))
+		if !f.plain {
+			ci.unplain += len(f.value)
+		}
+	}
+	// Most of the form's size is known before the credentials are: a form
+	// that is too large already is refused before they are retrieved, and
+	// before the conditions are compared.
+	if signer := signerFormSize("", ""); ci.formSize+ci.unplain+base64Len(policy)+signer > maxPreFileSize {
+		if err := ci.checkFormSize(base64Len(policy), false, signer, ""); err != nil {
+			return checkedInput{}, err
+		}
 	}
 	if err := ci.checkSatisfiable(); err != nil {
 		return checkedInput{}, err
@@ -409,6 +435,10 @@ func (ci *checkedInput) checkSatisfiable() error {
 		r, ok := c.(lengthRangeCondition)
 		if !ok {
 			continue
+		}
+		if r.min > maxPostObjectSize {
+			return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i),
+				fmt.Sprintf("the content-length-range minimum %d is over the %d bytes (5 GiB) of the largest POST upload: lower it", r.min, maxPostObjectSize))
 		}
 		size.min, size.max = max(size.min, r.min), min(size.max, r.max)
 		if size.max < size.min {

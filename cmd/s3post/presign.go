@@ -167,6 +167,8 @@ var flagOfInput = map[string]string{
 	"Presigner.Region":          "-region",
 	"Presigner.Endpoint":        "-endpoint",
 	"Presigner.AddressingStyle": "-path-style",
+	"Fields":                    "-field",
+	"Conditions":                "-conditions",
 }
 
 var fieldInput = regexp.MustCompile(`^Fields\[(".*")\]$`)

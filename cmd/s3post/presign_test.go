@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -269,6 +270,11 @@ func TestPresignUsageErrors(t *testing.T) {
 		{"bad endpoint", []string{"-endpoint", "ftp://example.com"}, "-endpoint:"},
 		{"bad region", []string{"-region", "eu central"}, "-region:"},
 		{"argument", []string{"extra"}, `unexpected argument "extra"`},
+		{"a field too long for S3's 20 KB before the file", []string{"-field", "Content-Disposition=" + strings.Repeat("d", 12000)},
+			`-field "Content-Disposition": the fields before the file would take up to `},
+		{"conditions too long for S3's 20 KB before the file", []string{"-conditions", manyConditions(2500)},
+			"presign: -conditions: the fields before the file would take at least "},
+		{"a size range no POST can meet", []string{"-min-size", "6GiB", "-max-size", "7GiB"}, "-min-size/-max-size: the content-length-range minimum 6442450944 is over"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -298,4 +304,17 @@ func TestPresignNoSecret(t *testing.T) {
 			assert.Contains(t, r.stdout, "session-token-value") // s3post checks the output for the secret
 		})
 	}
+}
+
+// manyConditions returns n conditions in boto3's JSON, about 40 bytes each.
+func manyConditions(n int) string {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, `["starts-with", "$x-amz-meta-tag-%04d", ""]`, i)
+	}
+	return b.String() + "]"
 }
