@@ -113,8 +113,17 @@ type PostInput struct {
 	// Bucket is the bucket's name, not an ARN. Required.
 	Bucket string
 
-	// Key is the object key. A "${filename}" in it is replaced by S3 with the
-	// uploaded file's name, e.g. "uploads/${filename}". Required.
+	// Key is the object key. S3 replaces each "${filename}" in it, as in
+	// any field, with the uploaded file's name after its last '/' or '\',
+	// e.g. "uploads/${filename}"; the policy then allows any key that starts
+	// with the text before the first "${filename}". Required.
+	//
+	// A condition on "key" in Conditions replaces that automatic one: the
+	// policy checks the key with the caller's condition alone, so the
+	// browser may send any key that it allows. PresignPost refuses, with
+	// ErrUnsatisfiable, a Key that no file name can make meet the caller's
+	// condition, such as "uploads/${filename}" under
+	// StartsWith("key", "uploads/a/"), since a file name holds no '/'.
 	Key string
 
 	// Fields are extra form fields, such as "acl", "Content-Type",

@@ -457,7 +457,7 @@ func (ci *checkedInput) checkSatisfiable() error {
 					// strconv.Quote rather than %q: a value handed to fmt
 					// escapes, and with it the fields that PresignPost
 					// keeps on its stack.
-					fmt.Sprintf("the %s value %s does not meet %s: change the value or the condition", field, strconv.Quote(value), conditionText(c)))
+					fmt.Sprintf("the %s value %s does not meet %s%s: change the value or the condition", field, strconv.Quote(value), conditionText(c), filenameNote(value)))
 			}
 			continue
 		}
@@ -514,23 +514,87 @@ func conditionText(c Condition) string {
 	return string(c.appendJSON(nil))
 }
 
-// templateCanMeet reports whether a field value, in which S3 may replace
-// ${filename} with any file name, can meet the condition.
+// templateCanMeet reports whether a field value can meet the condition
+// once S3 has replaced each ${filename} in it (as it does in every field)
+// with the uploaded file's name. S3 puts there only the name after the last
+// '/' or '\', so the text that replaces ${filename} may be any text without
+// either, the empty text included, and is the same text everywhere.
 func templateCanMeet(value string, c Condition) bool {
-	before, after, templated := strings.Cut(value, filenameVariable)
+	first, rest, templated := strings.Cut(value, filenameVariable)
 	switch c := c.(type) {
 	case eqCondition:
 		if !templated {
 			return value == c.value
 		}
-		return strings.HasPrefix(c.value, before) && strings.HasSuffix(c.value[len(before):], after)
+		// The length of the name follows from the lengths of the rest.
+		want, fixed := c.value, len(value)-len(filenameVariable)
+		n := 1 + strings.Count(rest, filenameVariable)
+		fixed -= (n - 1) * len(filenameVariable)
+		if len(want) < fixed || (len(want)-fixed)%n != 0 || !strings.HasPrefix(want, first) {
+			return false
+		}
+		name := want[len(first) : len(first)+(len(want)-fixed)/n]
+		return !strings.ContainsAny(name, `/\`) && substitutedMatches(rest, name, want[len(first)+len(name):], true)
 	case startsWithCondition:
 		if !templated {
 			return strings.HasPrefix(value, c.prefix)
 		}
-		return strings.HasPrefix(before, c.prefix) || strings.HasPrefix(c.prefix, before)
+		if len(c.prefix) <= len(first) {
+			return strings.HasPrefix(first, c.prefix)
+		}
+		if !strings.HasPrefix(c.prefix, first) {
+			return false
+		}
+		// The prefix goes on into the first name: the name is a start of
+		// what follows, up to its first '/' or '\', and the value must go
+		// on as the rest of the prefix does.
+		after := c.prefix[len(first):]
+		slash := strings.IndexAny(after, `/\`)
+		if slash < 0 {
+			return true // the name can be all of it
+		}
+		for n := 0; n <= slash; n++ {
+			if substitutedMatches(rest, after[:n], after[n:], false) {
+				return true
+			}
+		}
+		return false
 	}
 	return true
+}
+
+// substitutedMatches reports whether value, with each ${filename} replaced
+// by name, equals want (exact) or starts with it.
+func substitutedMatches(value, name, want string, exact bool) bool {
+	for {
+		piece, rest, more := strings.Cut(value, filenameVariable)
+		if !exact && len(want) <= len(piece) {
+			return strings.HasPrefix(piece, want)
+		}
+		if !strings.HasPrefix(want, piece) {
+			return false
+		}
+		want = want[len(piece):]
+		if !more {
+			return want == ""
+		}
+		if !exact && len(want) <= len(name) {
+			return strings.HasPrefix(name, want)
+		}
+		if !strings.HasPrefix(want, name) {
+			return false
+		}
+		want, value = want[len(name):], rest
+	}
+}
+
+// filenameNote explains, for a value with ${filename}, which names S3 puts
+// there.
+func filenameNote(value string) string {
+	if !strings.Contains(value, filenameVariable) {
+		return ""
+	}
+	return ` whatever file name S3 puts in place of ${filename} (the name after its last '/' or '\')`
 }
 
 // conditionsCompatible reports whether some value meets both conditions.
