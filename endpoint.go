@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 )
@@ -264,9 +265,20 @@ func (p *Presigner) customURL(bucket string) (string, error) {
 	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
 		return bad(fmt.Sprintf("%q has a query or fragment: give the base URL only", p.Endpoint))
 	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return bad(fmt.Sprintf("%q: the port %q is not a number from 1 to 65535", p.Endpoint, port))
+		}
+	}
+	// url.Parse unescapes the host, such as an IPv6 zone's "%25" (as in
+	// http://[fe80::1%25eth0]:9000), which a URL must hold escaped.
+	host := u.Host
+	if strings.Contains(host, "%") {
+		host = strings.TrimPrefix((&url.URL{Host: host}).String(), "//")
+	}
 	base := strings.TrimSuffix(u.EscapedPath(), "/")
 	if p.AddressingStyle != AddressingVirtual {
-		return u.Scheme + "://" + u.Host + base + "/" + url.PathEscape(bucket), nil
+		return u.Scheme + "://" + host + base + "/" + url.PathEscape(bucket), nil
 	}
 	hostname := u.Hostname()
 	if net.ParseIP(hostname) != nil {
@@ -276,5 +288,5 @@ func (p *Presigner) customURL(bucket string) (string, error) {
 		return "", inputError(ErrInvalidEndpoint, "Presigner.AddressingStyle",
 			fmt.Sprintf("bucket %q cannot be a host name label here: use AddressingPath", bucket))
 	}
-	return u.Scheme + "://" + bucket + "." + u.Host + base + "/", nil
+	return u.Scheme + "://" + bucket + "." + host + base + "/", nil
 }

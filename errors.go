@@ -51,7 +51,8 @@ var (
 	ErrUnsatisfiable = errors.New("conditions cannot be satisfied")
 
 	// ErrInvalidExpiry means the form's lifetime is negative or longer than
-	// the seven days that SigV4 allows.
+	// the seven days that SigV4 allows, or that the clock puts the form's
+	// times outside the years 0000 to 9999 that a policy can write.
 	ErrInvalidExpiry = errors.New("invalid expiry")
 )
 

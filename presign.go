@@ -137,7 +137,8 @@ type PostInput struct {
 	Conditions []Condition
 
 	// Expires is how long the form stays valid, from one second to seven
-	// days. Optional; zero means one hour.
+	// days, in whole seconds: a fraction of a second is dropped. Optional;
+	// zero means one hour.
 	Expires time.Duration
 }
 
@@ -189,7 +190,11 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 	if err != nil {
 		return nil, err
 	}
-	expires := t.Add(lifetime)
+	// The policy's expiration has whole seconds, and so does the form's.
+	expires := t.Add(lifetime.Truncate(time.Second))
+	if err := checkClock(t, expires); err != nil {
+		return nil, err
+	}
 	creds, err := p.retrieveCredentials(ctx, expires)
 	if err != nil {
 		return nil, fmt.Errorf("s3post: retrieving credentials: %w", err)
@@ -234,6 +239,29 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 	fields["policy"] = signed[:len(policy)]
 	fields["x-amz-signature"] = signed[len(policy):]
 	return &PresignedPost{URL: url, Fields: fields, Expires: expires}, nil
+}
+
+// The times that the policy and x-amz-date can hold, in Unix time: years
+// of four digits.
+const (
+	firstSigningTime = -62167219200 // 0000-01-01T00:00:00Z
+	lastExpiration   = 253402300799 // 9999-12-31T23:59:59Z
+)
+
+// checkClock makes sure that a form signed at t and expiring at expires
+// can write both times.
+func checkClock(t, expires time.Time) error {
+	switch {
+	case t.Unix() < firstSigningTime:
+		return inputError(ErrInvalidExpiry, "Presigner.Now",
+			fmt.Sprintf("the clock says %s, before %s, the first time that x-amz-date can hold: check the clock",
+				t.Format(time.RFC3339), time.Unix(firstSigningTime, 0).UTC().Format(time.RFC3339)))
+	case expires.Unix() > lastExpiration:
+		return inputError(ErrInvalidExpiry, "Presigner.Now",
+			fmt.Sprintf("the form would expire at %s, after %s, the last time that a policy's expiration can hold: check the clock",
+				expires.Format(time.RFC3339), time.Unix(lastExpiration, 0).UTC().Format(time.RFC3339)))
+	}
+	return nil
 }
 
 // retrieveCredentials asks the provider for credentials that outlive the
