@@ -102,7 +102,7 @@ func (ci *checkedInput) checkFormSize(policy int, exact bool, signerSize int, se
 		n := len(f.name) + len(f.value)
 		fieldBytes += n
 		if n > longest {
-			input, longest = "Fields["+strconv.Quote(f.name)+"]", n
+			input, longest = fieldInput(f.name), n
 		}
 	}
 	for i, c := range ci.conditions {

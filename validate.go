@@ -5,7 +5,6 @@ import (
 	"math"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -121,18 +120,18 @@ func checkBucketName(b string) error {
 	case strings.HasPrefix(b, "arn:"):
 		return bad("access point, Outposts and other ARNs are not supported: pass the bucket name itself")
 	case strings.HasSuffix(b, "--x-s3"):
-		return bad(fmt.Sprintf("%q is an S3 Express directory bucket, which does not take POST uploads", b))
+		return bad(fmt.Sprintf("%s is an S3 Express directory bucket, which does not take POST uploads", quote(b)))
 	case len(b) < 3 || len(b) > 255:
-		return bad(fmt.Sprintf("%q has %d characters; S3 bucket names have 3 to 63", b, len(b)))
+		return bad(fmt.Sprintf("%s has %d characters; S3 bucket names have 3 to 63", quote(b), len(b)))
 	}
 	for i := 0; i < len(b); i++ {
 		c := b[i]
 		if !isAlnum(c) && c != '.' && c != '-' && c != '_' {
-			return bad(fmt.Sprintf("%q contains %q; bucket names use lowercase letters, digits, '.' and '-'", b, string(rune(c))))
+			return bad(fmt.Sprintf("%s contains %s; bucket names use lowercase letters, digits, '.' and '-'", quote(b), describeChar(b, i)))
 		}
 	}
 	if !isAlnum(b[0]) || !isAlnum(b[len(b)-1]) {
-		return bad(fmt.Sprintf("%q must begin and end with a letter or a digit", b))
+		return bad(fmt.Sprintf("%s must begin and end with a letter or a digit", quote(b)))
 	}
 	return nil
 }
@@ -180,7 +179,7 @@ func checkKey(k string) (plain bool, err error) {
 		return true, nil // printable ASCII, so valid UTF-8
 	}
 	if !utf8.ValidString(k) {
-		return false, inputError(ErrInvalidKey, "Key", "the key is not valid UTF-8")
+		return false, inputError(ErrInvalidKey, "Key", "the key is not valid UTF-8: "+invalidUTF8(k))
 	}
 	return false, nil
 }
@@ -237,18 +236,18 @@ func checkFields(dst []formField, fields map[string]string) ([]formField, error)
 	metadata := 0 // bytes of user metadata
 	for i, f := range out {
 		if err := checkFieldName(f.name); err != nil {
-			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", f.name), err.Error())
+			return nil, inputError(ErrInvalidField, fieldInput(f.name), err.Error())
 		}
 		if why, reserved := reservedField(f.name); reserved {
-			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", f.name), "reserved field: "+why)
+			return nil, inputError(ErrInvalidField, fieldInput(f.name), "reserved field: "+why)
 		}
 		out[i].plain = plainJSON(f.value)
 		if !out[i].plain && !utf8.ValidString(f.value) {
-			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", f.name), "the value is not valid UTF-8")
+			return nil, inputError(ErrInvalidField, fieldInput(f.name), "the value is not valid UTF-8: "+invalidUTF8(f.value))
 		}
 		if i > 0 && equalFold(f.name, out[i-1].name) {
-			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", f.name),
-				fmt.Sprintf("duplicates Fields[%q]: S3 field names are case-insensitive, keep one", out[i-1].name))
+			return nil, inputError(ErrInvalidField, fieldInput(f.name),
+				"duplicates "+fieldInput(out[i-1].name)+": S3 field names are case-insensitive, keep one")
 		}
 		if isMetadata(f.name) {
 			metadata += len(f.name) - len(metaPrefix) + len(f.value)
@@ -261,6 +260,9 @@ func checkFields(dst []formField, fields map[string]string) ([]formField, error)
 	}
 	return out, nil
 }
+
+// fieldInput names a field of PostInput.Fields as an InputError's Input.
+func fieldInput(name string) string { return "Fields[" + quote(name) + "]" }
 
 // isMetadata reports whether a field name is that of a user metadata field,
 // x-amz-meta-*, with a name after the prefix.
@@ -289,8 +291,8 @@ func checkUserMetadata(fields []formField) error {
 		return nil
 	}
 	return inputError(ErrInvalidField, "Fields",
-		fmt.Sprintf("the x-amz-meta-* fields hold %d bytes of user metadata (names after %q and values); S3 takes at most %d: shorten or drop some, the largest being Fields[%q] (%d bytes)",
-			total, metaPrefix, maxUserMetadata, largest, largestSize))
+		fmt.Sprintf("the x-amz-meta-* fields hold %d bytes of user metadata (names after %q and values); S3 takes at most %d: shorten or drop some, the largest being %s (%d bytes)",
+			total, metaPrefix, maxUserMetadata, fieldInput(largest), largestSize))
 }
 
 // sortFields sorts fields by name ignoring case, then by name. Forms have a
@@ -369,7 +371,7 @@ func checkFieldName(name string) error {
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if !tokenChars[c] {
-			return fmt.Errorf("the field name contains %q; use letters, digits, '-' and '_'", string(rune(c)))
+			return fmt.Errorf("the field name contains %s; use letters, digits, '-' and '_'", describeChar(name, i))
 		}
 	}
 	return nil
@@ -417,7 +419,7 @@ func checkCondition(c Condition) error {
 		}
 	}
 	if !utf8.ValidString(value) {
-		return fmt.Errorf("the value for %s is not valid UTF-8", field)
+		return fmt.Errorf("the value for %s is not valid UTF-8: %s", quote(field), invalidUTF8(value))
 	}
 	return nil
 }
@@ -454,17 +456,17 @@ func (ci *checkedInput) checkSatisfiable() error {
 		if value, known := ci.valueOf(field); known {
 			if !templateCanMeet(value, c) {
 				return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i),
-					// strconv.Quote rather than %q: a value handed to fmt
-					// escapes, and with it the fields that PresignPost
-					// keeps on its stack.
-					fmt.Sprintf("the %s value %s does not meet %s%s: change the value or the condition", field, strconv.Quote(value), conditionText(c), filenameNote(value)))
+					// quote rather than %q: a value handed to fmt escapes,
+					// and with it the fields that PresignPost keeps on its
+					// stack.
+					fmt.Sprintf("the %s value %s does not meet %s%s: change the value or the condition", abbreviate(field), quote(value), conditionMessage(c), filenameNote(value)))
 			}
 			continue
 		}
 		for j, earlier := range ci.conditions[:i] {
 			if equalFold(conditionField(earlier), field) && !conditionsCompatible(earlier, c) {
 				return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i),
-					fmt.Sprintf("no value of %s meets both %s and Conditions[%d] %s: drop one", field, conditionText(c), j, conditionText(earlier)))
+					fmt.Sprintf("no value of %s meets both %s and Conditions[%d] %s: drop one", abbreviate(field), conditionMessage(c), j, conditionMessage(earlier)))
 			}
 		}
 	}

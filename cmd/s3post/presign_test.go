@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -274,6 +275,9 @@ func TestPresignUsageErrors(t *testing.T) {
 			`-field "Content-Disposition": the fields before the file would take up to `},
 		{"conditions too long for S3's 20 KB before the file", []string{"-conditions", manyConditions(2500)},
 			"presign: -conditions: the fields before the file would take at least "},
+		{"a field name with a non-ASCII letter", []string{"-field", "abç=1"}, `-field "abç": the field name contains "ç" (U+00E7) at offset 2`},
+		{"a bucket with a non-ASCII letter", []string{"-bucket", "abç"}, `-bucket: "abç" contains "ç" (U+00E7) at offset 2`},
+		{"a region with a non-ASCII letter", []string{"-region", "eu-zentral-ä"}, `-region: "eu-zentral-ä" contains "ä" (U+00E4) at offset 11`},
 		{"a size range no POST can meet", []string{"-min-size", "6GiB", "-max-size", "7GiB"}, "-min-size/-max-size: the content-length-range minimum 6442450944 is over"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -281,6 +285,34 @@ func TestPresignUsageErrors(t *testing.T) {
 			requireFailure(t, runCLI(t, credsEnv(t), "", append(base, tc.args...)...), 2, tc.want)
 		})
 	}
+	t.Run("long inputs make short messages", func(t *testing.T) {
+		t.Parallel()
+		long := strings.Repeat("a", 100<<10) // under the 128 KiB that one argument may have
+		for _, args := range [][]string{
+			{"-field", long},
+			{"-field", "=" + long},
+			{"-field", long + "ç=1"},
+			{"-field", "acl=" + long, "-field", "ACL=" + long},
+			{"-bucket", long},
+			{"-key", long},
+			{"-region", long},
+			{"-region", long + "ç"},
+			{"-endpoint", "ftp://" + long},
+			{"-format", long},
+			{"-expires", long},
+			{"-max-size", long},
+			{"-max-size", "1" + long},
+			{"-conditions", `[["` + long + `", "$key", ""]]`},
+			{"-conditions", `[` + long + `]`},
+			{"-" + long},
+			{long},
+		} {
+			r := runCLI(t, credsEnv(t), "", append(append([]string{}, base...), args...)...)
+			require.Equal(t, 2, r.code, "%.300s", r.stderr)
+			assert.Less(t, len(r.stderr), 600, "%.300s", r.stderr)
+			assert.True(t, utf8.ValidString(r.stderr), "%.300q", r.stderr)
+		}
+	})
 	t.Run("missing bucket", func(t *testing.T) {
 		t.Parallel()
 		requireFailure(t, runCLI(t, credsEnv(t), "", "presign", "-key", "k"), 2, "-bucket is required")
