@@ -162,7 +162,7 @@ func parseObjectCondition(r json.RawMessage) (Condition, error) {
 	}
 	var value string
 	if err := json.Unmarshal(raw, &value); err != nil {
-		return nil, fmt.Errorf("the value of %q must be a JSON string, got %s", field, abbreviate(string(raw)))
+		return nil, fmt.Errorf("the value of %s must be a JSON string, got %s", quote(field), abbreviate(string(raw)))
 	}
 	return Eq(field, value), nil
 }
@@ -186,7 +186,7 @@ func parseArrayCondition(r json.RawMessage) (Condition, error) {
 		field, ok1 := arr[1].(string)
 		value, ok2 := arr[2].(string)
 		if !ok1 || !ok2 {
-			return nil, fmt.Errorf("%q takes a field name and a string, as in [%q, \"$key\", \"uploads/\"]", op, op)
+			return nil, fmt.Errorf("%s takes a field name and a string, as in [%s, \"$key\", \"uploads/\"]", quote(op), quote(op))
 		}
 		if strings.ToLower(op) == "eq" {
 			return Eq(field, value), nil
@@ -206,29 +206,21 @@ func parseArrayCondition(r json.RawMessage) (Condition, error) {
 		}
 		return ContentLengthRange(min, max), nil
 	default:
-		return nil, fmt.Errorf("unknown operator %q: use \"eq\", \"starts-with\" or \"content-length-range\"", op)
+		return nil, fmt.Errorf("unknown operator %s: use \"eq\", \"starts-with\" or \"content-length-range\"", quote(op))
 	}
 }
 
 func parseLength(v any) (int64, error) {
 	n, ok := v.(json.Number)
 	if !ok {
-		return 0, fmt.Errorf("want a whole number of bytes, got %v", v)
+		return 0, fmt.Errorf("want a whole number of bytes, got %s", abbreviate(fmt.Sprint(v)))
 	}
 	i, err := strconv.ParseInt(n.String(), 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("want a whole number of bytes, got %s", n)
+		return 0, fmt.Errorf("want a whole number of bytes, got %s", abbreviate(n.String()))
 	}
 	if i < 0 {
 		return 0, fmt.Errorf("want a whole number of bytes, got the negative %d", i)
 	}
 	return i, nil
-}
-
-func abbreviate(s string) string {
-	const max = 40
-	if len(s) > max {
-		return s[:max] + "..."
-	}
-	return s
 }

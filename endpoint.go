@@ -1,9 +1,11 @@
 package s3post
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 )
@@ -55,7 +57,7 @@ var (
 func regionPartition(region string) (partition, error) {
 	if !awsRegionShape(region) {
 		return partition{}, inputError(ErrInvalidRegion, "Presigner.Region",
-			fmt.Sprintf("%q is not an AWS region name such as \"eu-central-1\"; for an S3-compatible server, set Presigner.Endpoint too", region))
+			fmt.Sprintf("%s is not an AWS region name such as \"eu-central-1\"; for an S3-compatible server, set Presigner.Endpoint too", quote(region)))
 	}
 	switch {
 	case strings.HasPrefix(region, "cn-"):
@@ -64,7 +66,7 @@ func regionPartition(region string) (partition, error) {
 		return awsUSGovPartition, nil
 	case strings.HasPrefix(region, "us-iso"), strings.HasPrefix(region, "eusc-"):
 		return partition{}, inputError(ErrInvalidRegion, "Presigner.Region",
-			fmt.Sprintf("%q is in an isolated partition whose endpoints s3post does not know: set Presigner.Endpoint to its S3 endpoint", region))
+			fmt.Sprintf("%s is in an isolated partition whose endpoints s3post does not know: set Presigner.Endpoint to its S3 endpoint", quote(region)))
 	}
 	return awsPartition, nil
 }
@@ -112,7 +114,7 @@ func checkRegionLabel(region string) error {
 		c := region[i]
 		if !isAlnum(c) && c != '-' && c != '_' && c != '.' {
 			return inputError(ErrInvalidRegion, "Presigner.Region",
-				fmt.Sprintf("%q contains %q; a region is made of letters, digits, '-', '_' and '.'", region, string(rune(c))))
+				fmt.Sprintf("%s contains %s; a region is made of letters, digits, '-', '_' and '.'", quote(region), describeChar(region, i)))
 		}
 	}
 	return nil
@@ -178,19 +180,19 @@ func (p *Presigner) awsURL(bucket string) (string, error) {
 	dns := dnsCompatibleBucket(bucket)
 	if !dns && p.Region != "us-east-1" {
 		return "", inputError(ErrInvalidBucket, "Bucket",
-			fmt.Sprintf("%q is not a valid bucket name outside us-east-1: use 3 to 63 lowercase letters, digits, '.' and '-'", bucket))
+			fmt.Sprintf("%s is not a valid bucket name outside us-east-1: use 3 to 63 lowercase letters, digits, '.' and '-'", quote(bucket)))
 	}
 	virtualOK := dns && !strings.Contains(bucket, ".") // one TLS wildcard label
 	if p.UseAccelerate {
 		switch {
 		case part.name != "aws":
-			return bad("Presigner.UseAccelerate", fmt.Sprintf("Transfer Acceleration is not available in %s (partition %s)", p.Region, part.name))
+			return bad("Presigner.UseAccelerate", fmt.Sprintf("Transfer Acceleration is not available in %s (partition %s)", abbreviate(p.Region), part.name))
 		case p.UseFIPS:
 			return bad("Presigner.UseAccelerate", "Transfer Acceleration has no FIPS endpoint: turn off UseFIPS or UseAccelerate")
 		case p.AddressingStyle == AddressingPath:
 			return bad("Presigner.UseAccelerate", "Transfer Acceleration needs virtual-hosted URLs: do not set AddressingPath")
 		case !virtualOK:
-			return bad("Presigner.UseAccelerate", fmt.Sprintf("Transfer Acceleration needs a bucket name without dots, capitals or underscores, and %q has them", bucket))
+			return bad("Presigner.UseAccelerate", fmt.Sprintf("Transfer Acceleration needs a bucket name without dots, capitals or underscores, and %s has them", quote(bucket)))
 		}
 		host := "s3-accelerate." + part.suffix
 		if p.UseDualStack {
@@ -201,11 +203,11 @@ func (p *Presigner) awsURL(bucket string) (string, error) {
 	if p.UseFIPS {
 		switch {
 		case !part.fips(p.Region):
-			return bad("Presigner.UseFIPS", fmt.Sprintf("S3 has no FIPS endpoint in %s (only in US, Canada and GovCloud regions)", p.Region))
+			return bad("Presigner.UseFIPS", fmt.Sprintf("S3 has no FIPS endpoint in %s (only in US, Canada and GovCloud regions)", abbreviate(p.Region)))
 		case p.AddressingStyle == AddressingPath:
 			return bad("Presigner.UseFIPS", "S3's FIPS endpoints take virtual-hosted URLs only: do not set AddressingPath")
 		case !virtualOK:
-			return bad("Presigner.UseFIPS", fmt.Sprintf("S3's FIPS endpoints take virtual-hosted URLs only, and bucket %q has dots, capitals or underscores", bucket))
+			return bad("Presigner.UseFIPS", fmt.Sprintf("S3's FIPS endpoints take virtual-hosted URLs only, and bucket %s has dots, capitals or underscores", quote(bucket)))
 		}
 	}
 	host := "s3"
@@ -223,7 +225,7 @@ func (p *Presigner) awsURL(bucket string) (string, error) {
 	switch p.AddressingStyle {
 	case AddressingVirtual:
 		if !virtualOK {
-			return bad("Presigner.AddressingStyle", fmt.Sprintf("bucket %q cannot be a TLS host name label (it has dots, capitals or underscores): use AddressingAuto or AddressingPath", bucket))
+			return bad("Presigner.AddressingStyle", fmt.Sprintf("bucket %s cannot be a TLS host name label (it has dots, capitals or underscores): use AddressingAuto or AddressingPath", quote(bucket)))
 		}
 	case AddressingAuto:
 		if !virtualOK {
@@ -248,33 +250,48 @@ func (p *Presigner) customURL(bucket string) (string, error) {
 		return bad("UseFIPS applies to AWS endpoints only: unset it or the Endpoint")
 	}
 	if !strings.Contains(p.Endpoint, "://") {
-		return bad(fmt.Sprintf("%q needs an http:// or https:// scheme, as in \"http://127.0.0.1:7070\"", p.Endpoint))
+		return bad(fmt.Sprintf("%s needs an http:// or https:// scheme, as in \"http://127.0.0.1:7070\"", quote(p.Endpoint)))
 	}
 	u, err := url.Parse(p.Endpoint)
 	if err != nil {
-		return bad(fmt.Sprintf("%q is not a URL: %v", p.Endpoint, err))
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // without the URL, which the message quotes already
+		}
+		return bad(fmt.Sprintf("%s is not a URL: %s", quote(p.Endpoint), abbreviate(err.Error())))
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return bad(fmt.Sprintf("%q needs an http:// or https:// scheme", p.Endpoint))
+		return bad(fmt.Sprintf("%s needs an http:// or https:// scheme", quote(p.Endpoint)))
 	case u.Host == "":
-		return bad(fmt.Sprintf("%q has no host", p.Endpoint))
+		return bad(fmt.Sprintf("%s has no host", quote(p.Endpoint)))
 	case u.User != nil:
 		return bad("the endpoint must not contain credentials: use Presigner.Credentials")
 	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		return bad(fmt.Sprintf("%q has a query or fragment: give the base URL only", p.Endpoint))
+		return bad(fmt.Sprintf("%s has a query or fragment: give the base URL only", quote(p.Endpoint)))
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return bad(fmt.Sprintf("%s: the port %s is not a number from 1 to 65535", quote(p.Endpoint), quote(port)))
+		}
+	}
+	// url.Parse unescapes the host, such as an IPv6 zone's "%25" (as in
+	// http://[fe80::1%25eth0]:9000), which a URL must hold escaped.
+	host := u.Host
+	if strings.Contains(host, "%") {
+		host = strings.TrimPrefix((&url.URL{Host: host}).String(), "//")
 	}
 	base := strings.TrimSuffix(u.EscapedPath(), "/")
 	if p.AddressingStyle != AddressingVirtual {
-		return u.Scheme + "://" + u.Host + base + "/" + url.PathEscape(bucket), nil
+		return u.Scheme + "://" + host + base + "/" + url.PathEscape(bucket), nil
 	}
 	hostname := u.Hostname()
 	if net.ParseIP(hostname) != nil {
-		return bad(fmt.Sprintf("virtual-hosted URLs need a DNS name, and %q is an IP address: use AddressingPath", hostname))
+		return bad(fmt.Sprintf("virtual-hosted URLs need a DNS name, and %s is an IP address: use AddressingPath", quote(hostname)))
 	}
 	if !dnsCompatibleBucket(bucket) || (u.Scheme == "https" && strings.Contains(bucket, ".")) {
 		return "", inputError(ErrInvalidEndpoint, "Presigner.AddressingStyle",
-			fmt.Sprintf("bucket %q cannot be a host name label here: use AddressingPath", bucket))
+			fmt.Sprintf("bucket %s cannot be a host name label here: use AddressingPath", quote(bucket)))
 	}
-	return u.Scheme + "://" + bucket + "." + u.Host + base + "/", nil
+	return u.Scheme + "://" + bucket + "." + host + base + "/", nil
 }

@@ -1,6 +1,7 @@
 package s3post
 
 import (
+	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -46,4 +47,45 @@ func TestPostURLCache(t *testing.T) {
 	got, err := p.postURL("videos")
 	require.NoError(t, err)
 	assert.Equal(t, "http://127.0.0.1:7070/videos", got)
+}
+
+// TestCustomEndpointEdges checks endpoints that url.Parse accepts but that
+// no server listens on or that must be written back escaped.
+func TestCustomEndpointEdges(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		reason, endpoint string
+		want             string // the URL, or "" for ErrInvalidEndpoint
+		msg              string // a part of the message
+	}{
+		{"the lowest port", "http://127.0.0.1:1", "http://127.0.0.1:1/photos", ""},
+		{"the highest port", "http://127.0.0.1:65535", "http://127.0.0.1:65535/photos", ""},
+		{"port 0", "http://127.0.0.1:0", "", `the port "0" is not a number from 1 to 65535`},
+		{"a port over 65535", "http://127.0.0.1:99999", "", `the port "99999" is not a number from 1 to 65535`},
+		{"a port just over 65535", "http://[::1]:65536", "", `the port "65536"`},
+		{"a port of many zeros", "http://host:00000", "", `the port "00000"`},
+		{"a port too long for an int", "http://host:99999999999999999999999", "", "is not a number from 1 to 65535"},
+		{"an IPv6 zone stays escaped", "http://[fe80::1%25eth0]:9000", "http://[fe80::1%25eth0]:9000/photos", ""},
+		{"an IPv6 zone with a base path", "http://[fe80::1%25en0]/base/", "http://[fe80::1%25en0]/base/photos", ""},
+		{"IPv6 without a zone", "http://[::1]:9000", "http://[::1]:9000/photos", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.reason, func(t *testing.T) {
+			t.Parallel()
+			p := &Presigner{Region: "us-east-1", Endpoint: tc.endpoint}
+			got, err := p.postURL("photos")
+			if tc.want == "" {
+				require.ErrorIs(t, err, ErrInvalidEndpoint)
+				assert.Contains(t, err.Error(), tc.msg)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+			u, err := url.Parse(got)
+			require.NoError(t, err, "the URL parses back")
+			base, err := url.Parse(tc.endpoint)
+			require.NoError(t, err)
+			assert.Equal(t, base.Host, u.Host, "the URL has the endpoint's host")
+		})
+	}
 }

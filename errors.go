@@ -35,7 +35,8 @@ var (
 	ErrInvalidKey = errors.New("invalid object key")
 
 	// ErrInvalidField means a form field has a bad or reserved name, or a
-	// value that is not UTF-8.
+	// value that is not UTF-8, or that the x-amz-meta-* fields hold more
+	// user metadata than the 2 KB that S3 stores.
 	ErrInvalidField = errors.New("invalid form field")
 
 	// ErrInvalidCondition means a condition is malformed: an empty or
@@ -43,12 +44,15 @@ var (
 	ErrInvalidCondition = errors.New("invalid condition")
 
 	// ErrUnsatisfiable means the fields and conditions can only produce a
-	// form that S3 rejects: a field value outside its own condition, or two
-	// conditions that no value can meet together.
+	// form that S3 rejects: a field value outside its own condition, two
+	// conditions that no value can meet together, a size range that starts
+	// above the 5 GiB of the largest POST upload, or fields and a policy
+	// too large for the 20 KB that S3 reads before the file.
 	ErrUnsatisfiable = errors.New("conditions cannot be satisfied")
 
 	// ErrInvalidExpiry means the form's lifetime is negative or longer than
-	// the seven days that SigV4 allows.
+	// the seven days that SigV4 allows, or that the clock puts the form's
+	// times outside the years 0000 to 9999 that a policy can write.
 	ErrInvalidExpiry = errors.New("invalid expiry")
 )
 

@@ -93,7 +93,7 @@ func DecodePolicy(policyBase64 string) (*PolicyDocument, error) {
 	}
 	exp, err := time.Parse(time.RFC3339, *doc.Expiration)
 	if err != nil {
-		return nil, invalidPolicy("Invalid 'expiration' value: '%s'", *doc.Expiration)
+		return nil, invalidPolicy("Invalid 'expiration' value: '%s'", abbreviateS3(*doc.Expiration))
 	}
 	if doc.Conditions == nil {
 		return nil, invalidPolicy("Policy missing conditions.")
@@ -116,7 +116,7 @@ func invalidPolicy(format string, args ...any) *S3Error {
 
 // decodeCondition decodes one condition of a policy document.
 func decodeCondition(rc json.RawMessage) (PolicyCondition, error) {
-	bad := invalidPolicy("Invalid Condition: %s", compactJSON(rc))
+	bad := invalidPolicy("Invalid Condition: %s", abbreviateS3(compactJSON(rc)))
 	dec := json.NewDecoder(bytes.NewReader(rc))
 	dec.UseNumber()
 	var v any

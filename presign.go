@@ -27,8 +27,10 @@
 // "Extra input fields" otherwise): a field without a condition gets an exact
 // match. A value holding ${filename}, which S3 replaces with the uploaded
 // file's name before checking, gets a starts-with condition on the text
-// before it. A field whose value does not meet its own condition, or
-// conditions that no value can meet, are errors at presign time. User data
+// before it. A field whose value does not meet its own condition,
+// conditions that no value can meet, and a form too large for S3 (more than
+// the 20 KB it reads before the file, or 2 KB of user metadata) are errors
+// at presign time. User data
 // is escaped in the policy JSON, so it cannot add conditions. URLs are
 // regional, so uploads from other regions are not redirected (a redirect
 // breaks browser uploads with CORS).
@@ -111,8 +113,17 @@ type PostInput struct {
 	// Bucket is the bucket's name, not an ARN. Required.
 	Bucket string
 
-	// Key is the object key. A "${filename}" in it is replaced by S3 with the
-	// uploaded file's name, e.g. "uploads/${filename}". Required.
+	// Key is the object key. S3 replaces each "${filename}" in it, as in
+	// any field, with the uploaded file's name after its last '/' or '\',
+	// e.g. "uploads/${filename}"; the policy then allows any key that starts
+	// with the text before the first "${filename}". Required.
+	//
+	// A condition on "key" in Conditions replaces that automatic one: the
+	// policy checks the key with the caller's condition alone, so the
+	// browser may send any key that it allows. PresignPost refuses, with
+	// ErrUnsatisfiable, a Key that no file name can make meet the caller's
+	// condition, such as "uploads/${filename}" under
+	// StartsWith("key", "uploads/a/"), since a file name holds no '/'.
 	Key string
 
 	// Fields are extra form fields, such as "acl", "Content-Type",
@@ -126,7 +137,8 @@ type PostInput struct {
 	Conditions []Condition
 
 	// Expires is how long the form stays valid, from one second to seven
-	// days. Optional; zero means one hour.
+	// days, in whole seconds: a fraction of a second is dropped. Optional;
+	// zero means one hour.
 	Expires time.Duration
 }
 
@@ -178,7 +190,11 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 	if err != nil {
 		return nil, err
 	}
-	expires := t.Add(lifetime)
+	// The policy's expiration has whole seconds, and so does the form's.
+	expires := t.Add(lifetime.Truncate(time.Second))
+	if err := checkClock(t, expires); err != nil {
+		return nil, err
+	}
 	creds, err := p.retrieveCredentials(ctx, expires)
 	if err != nil {
 		return nil, fmt.Errorf("s3post: retrieving credentials: %w", err)
@@ -200,6 +216,11 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 	defer signer.release(scratch)
 	var policy []byte
 	scratch.buf, policy = encodePolicy(scratch.buf, &ci, expires, clock, signer.conditions)
+	if size := ci.formSize + ci.unplain + len(policy) + signer.formSize; size > maxPreFileSize {
+		if err := ci.checkFormSize(len(policy), true, signer.formSize, creds.SessionToken); err != nil {
+			return nil, err
+		}
+	}
 	signature := scratch.sign(policy)
 	scratch.buf = append(scratch.buf, signature[:]...)
 	signed := string(scratch.buf[len(scratch.buf)-len(policy)-len(signature):])
@@ -218,6 +239,29 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 	fields["policy"] = signed[:len(policy)]
 	fields["x-amz-signature"] = signed[len(policy):]
 	return &PresignedPost{URL: url, Fields: fields, Expires: expires}, nil
+}
+
+// The times that the policy and x-amz-date can hold, in Unix time: years
+// of four digits.
+const (
+	firstSigningTime = -62167219200 // 0000-01-01T00:00:00Z
+	lastExpiration   = 253402300799 // 9999-12-31T23:59:59Z
+)
+
+// checkClock makes sure that a form signed at t and expiring at expires
+// can write both times.
+func checkClock(t, expires time.Time) error {
+	switch {
+	case t.Unix() < firstSigningTime:
+		return inputError(ErrInvalidExpiry, "Presigner.Now",
+			fmt.Sprintf("the clock says %s, before %s, the first time that x-amz-date can hold: check the clock",
+				t.Format(time.RFC3339), time.Unix(firstSigningTime, 0).UTC().Format(time.RFC3339)))
+	case expires.Unix() > lastExpiration:
+		return inputError(ErrInvalidExpiry, "Presigner.Now",
+			fmt.Sprintf("the form would expire at %s, after %s, the last time that a policy's expiration can hold: check the clock",
+				expires.Format(time.RFC3339), time.Unix(lastExpiration, 0).UTC().Format(time.RFC3339)))
+	}
+	return nil
 }
 
 // retrieveCredentials asks the provider for credentials that outlive the

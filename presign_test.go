@@ -534,3 +534,57 @@ func TestPresignPostRefreshesCredentialsForLongForms(t *testing.T) {
 	_, err = p.PresignPost(context.Background(), PostInput{Bucket: "example-bucket", Key: "k", Expires: 3 * time.Hour})
 	assert.ErrorIs(t, err, ErrCredentialsExpired, "no source can outlive a three-hour form")
 }
+
+// TestPresignPostExpiration checks that PresignedPost.Expires is the
+// policy's expiration, to the nanosecond, whatever the lifetime and clock,
+// also when forms of several lifetimes share a second's stamp; and that a
+// clock whose forms' expiration a policy cannot write is an error.
+func TestPresignPostExpiration(t *testing.T) {
+	t.Parallel()
+	p := testPresigner() // one Presigner: the forms share its stamp cache
+	at := testNow.Add(250 * time.Millisecond)
+	p.Now = func() time.Time { return at }
+	for _, tc := range []struct {
+		reason   string
+		lifetime time.Duration
+		want     time.Time
+	}{
+		{"one hour", time.Hour, testNow.Add(time.Hour)},
+		{"1.5 s: the fraction is dropped", 1500 * time.Millisecond, testNow.Add(time.Second)},
+		{"one second", time.Second, testNow.Add(time.Second)},
+		{"1.999999999 s in the same second", 2*time.Second - 1, testNow.Add(time.Second)},
+		{"2.5 s", 2500 * time.Millisecond, testNow.Add(2 * time.Second)},
+		{"seven days, less half a second", MaxExpiry - 500*time.Millisecond, testNow.Add(MaxExpiry - time.Second)},
+		{"one hour again", time.Hour, testNow.Add(time.Hour)},
+	} {
+		post, err := p.PresignPost(context.Background(), PostInput{Bucket: "example-bucket", Key: "k", Expires: tc.lifetime})
+		require.NoError(t, err, tc.reason)
+		assert.Equal(t, tc.want, post.Expires, tc.reason)
+		assert.Equal(t, tc.want.Format(expirationFormat), decodePolicy(t, post.Fields["policy"]).Expiration, tc.reason)
+	}
+
+	for _, tc := range []struct {
+		reason string
+		now    time.Time
+		msg    string
+	}{
+		{"a form that would expire in year 10000", time.Date(9999, 12, 31, 23, 30, 0, 0, time.UTC),
+			"s3post: Presigner.Now: the form would expire at 10000-01-01T00:30:00Z, after 9999-12-31T23:59:59Z, the last time that a policy's expiration can hold: check the clock"},
+		{"a clock in year 10000", time.Date(10000, 6, 1, 0, 0, 0, 0, time.UTC), "after 9999-12-31T23:59:59Z"},
+		{"a clock before year 0", time.Date(-1, 6, 1, 0, 0, 0, 0, time.UTC),
+			"s3post: Presigner.Now: the clock says -0001-06-01T00:00:00Z, before 0000-01-01T00:00:00Z, the first time that x-amz-date can hold: check the clock"},
+	} {
+		p := testPresigner()
+		p.Now = func() time.Time { return tc.now }
+		post, err := p.PresignPost(context.Background(), PostInput{Bucket: "example-bucket", Key: "k"})
+		require.ErrorIs(t, err, ErrInvalidExpiry, tc.reason)
+		assert.Nil(t, post)
+		assert.Contains(t, err.Error(), tc.msg, tc.reason)
+	}
+
+	p = testPresigner()
+	p.Now = func() time.Time { return time.Date(9999, 12, 31, 22, 59, 59, 0, time.UTC) }
+	post, err := p.PresignPost(context.Background(), PostInput{Bucket: "example-bucket", Key: "k"})
+	require.NoError(t, err, "a form that expires at the last second of 9999")
+	assert.Equal(t, "9999-12-31T23:59:59Z", decodePolicy(t, post.Fields["policy"]).Expiration)
+}

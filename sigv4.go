@@ -97,6 +97,9 @@ type policySigner struct {
 	key        []byte            // the SigV4 signing key
 	scope      string            // the x-amz-credential value
 	conditions *signerConditions // the policy's conditions on the signer's fields
+	// formSize is the bytes that the signer's fields take in the form, but
+	// for the policy's value (see signerFormSize).
+	formSize int
 
 	// scratches holds *signingScratch values keyed with key.
 	scratches sync.Pool
@@ -138,6 +141,7 @@ func (c *signingKeyCache) signer(creds Credentials, date, region string) (*polic
 		key:          key,
 		scope:        scope,
 		conditions:   newSignerConditions(scope, creds.SessionToken),
+		formSize:     signerFormSize(scope, creds.SessionToken),
 	}
 	s.scratches.New = func() any { return &signingScratch{mac: hmac.New(sha256.New, key)} }
 	c.last.Store(s)

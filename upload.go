@@ -58,7 +58,7 @@ func (p *PresignedPost) NewUploadRequest(ctx context.Context, u Upload) (*http.R
 	}
 	for name := range u.Fields {
 		if seen[strings.ToLower(name)] {
-			return nil, inputError(ErrInvalidField, fmt.Sprintf("Upload.Fields[%q]", name), "the form already has this field (names compare case-insensitively): S3 rejects a field sent twice")
+			return nil, inputError(ErrInvalidField, "Upload.Fields["+quote(name)+"]", "the form already has this field (names compare case-insensitively): S3 rejects a field sent twice")
 		}
 		seen[strings.ToLower(name)] = true
 		if strings.EqualFold(name, "file") {
@@ -76,7 +76,7 @@ func (p *PresignedPost) NewUploadRequest(ctx context.Context, u Upload) (*http.R
 			value = u.Fields[name]
 		}
 		if err := mw.WriteField(name, value); err != nil {
-			return nil, fmt.Errorf("s3post: writing form field %q: %w", name, err)
+			return nil, fmt.Errorf("s3post: writing form field %s: %w", quote(name), err)
 		}
 	}
 	if _, err := mw.CreateFormFile("file", u.Filename); err != nil {
@@ -167,7 +167,7 @@ func (p *PresignedPost) HTMLForm(opts HTMLFormOptions) (template.HTML, error) {
 		data.SubmitLabel = "Upload"
 	}
 	if !strings.HasPrefix(p.URL, "https://") && !strings.HasPrefix(p.URL, "http://") {
-		return "", inputError(ErrInvalidEndpoint, "PresignedPost.URL", fmt.Sprintf("%q is not an http(s) URL", p.URL))
+		return "", inputError(ErrInvalidEndpoint, "PresignedPost.URL", fmt.Sprintf("%s is not an http(s) URL", quote(p.URL)))
 	}
 	for name, value := range p.Fields {
 		data.Fields = append(data.Fields, field{name, value})

@@ -5,7 +5,6 @@ import (
 	"math"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,7 +16,16 @@ const (
 	MaxKeyLength = 1024
 	// MaxExpiry is the longest lifetime of a SigV4-signed form.
 	MaxExpiry = 7 * 24 * time.Hour
+
+	// maxUserMetadata is the most user metadata that S3 stores with an
+	// object, in bytes: the names of the x-amz-meta-* fields after the
+	// prefix, and their values ("2 KB"; S3's MetadataTooLarge error gives
+	// MaxSizeAllowed 2048).
+	maxUserMetadata = 2048
 )
+
+// metaPrefix begins the names of user metadata fields.
+const metaPrefix = "x-amz-meta-"
 
 // checkedInput is a PostInput that passed validation, with the fields in a
 // fixed order and marks on those that some caller condition constrains.
@@ -29,6 +37,12 @@ type checkedInput struct {
 	keyConstrained bool
 	// keyPlain reports whether the key needs no escaping in JSON.
 	keyPlain bool
+	// formSize is the bytes that the key and the caller's fields take in
+	// the form, as partSize counts them.
+	formSize int
+	// unplain is the bytes of the values among them that JSON escapes,
+	// which bound the bytes that their line breaks may add.
+	unplain int
 }
 
 type formField struct {
@@ -57,10 +71,12 @@ func checkInput(in *PostInput, fieldsBuf []formField) (checkedInput, error) {
 	if err != nil {
 		return checkedInput{}, err
 	}
+	policy := 0 // a lower bound of the policy document's length
 	for i, c := range in.Conditions {
 		if err := checkCondition(c); err != nil {
 			return checkedInput{}, inputError(ErrInvalidCondition, fmt.Sprintf("Conditions[%d]", i), err.Error())
 		}
+		policy += conditionSize(c)
 	}
 	ci := checkedInput{
 		bucket:     in.Bucket,
@@ -68,6 +84,24 @@ func checkInput(in *PostInput, fieldsBuf []formField) (checkedInput, error) {
 		fields:     fields,
 		conditions: in.Conditions,
 		keyPlain:   keyPlain,
+		formSize:   partSize("key", len(in.Key)),
+	}
+	if !keyPlain {
+		ci.unplain = len(in.Key)
+	}
+	for _, f := range fields {
+		ci.formSize += partSize(f.name, len(f.value))
+		if !f.plain {
+			ci.unplain += len(f.value)
+		}
+	}
+	// Most of the form's size is known before the credentials are: a form
+	// that is too large already is refused before they are retrieved, and
+	// before the conditions are compared.
+	if signer := signerFormSize("", ""); ci.formSize+ci.unplain+base64Len(policy)+signer > maxPreFileSize {
+		if err := ci.checkFormSize(base64Len(policy), false, signer, ""); err != nil {
+			return checkedInput{}, err
+		}
 	}
 	if err := ci.checkSatisfiable(); err != nil {
 		return checkedInput{}, err
@@ -86,18 +120,18 @@ func checkBucketName(b string) error {
 	case strings.HasPrefix(b, "arn:"):
 		return bad("access point, Outposts and other ARNs are not supported: pass the bucket name itself")
 	case strings.HasSuffix(b, "--x-s3"):
-		return bad(fmt.Sprintf("%q is an S3 Express directory bucket, which does not take POST uploads", b))
+		return bad(fmt.Sprintf("%s is an S3 Express directory bucket, which does not take POST uploads", quote(b)))
 	case len(b) < 3 || len(b) > 255:
-		return bad(fmt.Sprintf("%q has %d characters; S3 bucket names have 3 to 63", b, len(b)))
+		return bad(fmt.Sprintf("%s has %d characters; S3 bucket names have 3 to 63", quote(b), len(b)))
 	}
 	for i := 0; i < len(b); i++ {
 		c := b[i]
 		if !isAlnum(c) && c != '.' && c != '-' && c != '_' {
-			return bad(fmt.Sprintf("%q contains %q; bucket names use lowercase letters, digits, '.' and '-'", b, string(rune(c))))
+			return bad(fmt.Sprintf("%s contains %s; bucket names use lowercase letters, digits, '.' and '-'", quote(b), describeChar(b, i)))
 		}
 	}
 	if !isAlnum(b[0]) || !isAlnum(b[len(b)-1]) {
-		return bad(fmt.Sprintf("%q must begin and end with a letter or a digit", b))
+		return bad(fmt.Sprintf("%s must begin and end with a letter or a digit", quote(b)))
 	}
 	return nil
 }
@@ -145,7 +179,7 @@ func checkKey(k string) (plain bool, err error) {
 		return true, nil // printable ASCII, so valid UTF-8
 	}
 	if !utf8.ValidString(k) {
-		return false, inputError(ErrInvalidKey, "Key", "the key is not valid UTF-8")
+		return false, inputError(ErrInvalidKey, "Key", "the key is not valid UTF-8: "+invalidUTF8(k))
 	}
 	return false, nil
 }
@@ -199,23 +233,66 @@ func checkFields(dst []formField, fields map[string]string) ([]formField, error)
 		out = append(out, formField{name: name, value: value})
 	}
 	sortFields(out)
+	metadata := 0 // bytes of user metadata
 	for i, f := range out {
 		if err := checkFieldName(f.name); err != nil {
-			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", f.name), err.Error())
+			return nil, inputError(ErrInvalidField, fieldInput(f.name), err.Error())
 		}
 		if why, reserved := reservedField(f.name); reserved {
-			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", f.name), "reserved field: "+why)
+			return nil, inputError(ErrInvalidField, fieldInput(f.name), "reserved field: "+why)
 		}
 		out[i].plain = plainJSON(f.value)
 		if !out[i].plain && !utf8.ValidString(f.value) {
-			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", f.name), "the value is not valid UTF-8")
+			return nil, inputError(ErrInvalidField, fieldInput(f.name), "the value is not valid UTF-8: "+invalidUTF8(f.value))
 		}
 		if i > 0 && equalFold(f.name, out[i-1].name) {
-			return nil, inputError(ErrInvalidField, fmt.Sprintf("Fields[%q]", f.name),
-				fmt.Sprintf("duplicates Fields[%q]: S3 field names are case-insensitive, keep one", out[i-1].name))
+			return nil, inputError(ErrInvalidField, fieldInput(f.name),
+				"duplicates "+fieldInput(out[i-1].name)+": S3 field names are case-insensitive, keep one")
+		}
+		if isMetadata(f.name) {
+			metadata += len(f.name) - len(metaPrefix) + len(f.value)
+		}
+	}
+	if metadata > maxUserMetadata {
+		if err := checkUserMetadata(out); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// fieldInput names a field of PostInput.Fields as an InputError's Input.
+func fieldInput(name string) string { return "Fields[" + quote(name) + "]" }
+
+// isMetadata reports whether a field name is that of a user metadata field,
+// x-amz-meta-*, with a name after the prefix.
+func isMetadata(name string) bool {
+	return len(name) > len(metaPrefix) && equalFoldBytes(name[:len(metaPrefix)], metaPrefix)
+}
+
+// checkUserMetadata makes sure that the user metadata fits in S3's limit,
+// counted as S3 counts it: the names after the prefix and the values. A
+// ${filename} in a value counts as nothing, since S3 counts the file name
+// it puts there, which may be short. checkFields calls it only when the
+// fields' plain sum is over the limit.
+func checkUserMetadata(fields []formField) error {
+	total, largest, largestSize := 0, "", 0
+	for _, f := range fields {
+		if !isMetadata(f.name) {
+			continue
+		}
+		size := len(f.name) - len(metaPrefix) + len(f.value) - strings.Count(f.value, filenameVariable)*len(filenameVariable)
+		total += size
+		if size > largestSize {
+			largest, largestSize = f.name, size
+		}
+	}
+	if total <= maxUserMetadata {
+		return nil
+	}
+	return inputError(ErrInvalidField, "Fields",
+		fmt.Sprintf("the x-amz-meta-* fields hold %d bytes of user metadata (names after %q and values); S3 takes at most %d: shorten or drop some, the largest being %s (%d bytes)",
+			total, metaPrefix, maxUserMetadata, fieldInput(largest), largestSize))
 }
 
 // sortFields sorts fields by name ignoring case, then by name. Forms have a
@@ -288,10 +365,13 @@ func checkFieldName(name string) error {
 	if name[0] == '$' {
 		return fmt.Errorf("field names have no leading '$' (only conditions write one)")
 	}
+	if len(name) == len(metaPrefix) && equalFoldBytes(name, metaPrefix) {
+		return fmt.Errorf("the metadata name after %q is empty, and S3 refuses it: name the field x-amz-meta-NAME", metaPrefix)
+	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if !tokenChars[c] {
-			return fmt.Errorf("the field name contains %q; use letters, digits, '-' and '_'", string(rune(c)))
+			return fmt.Errorf("the field name contains %s; use letters, digits, '-' and '_'", describeChar(name, i))
 		}
 	}
 	return nil
@@ -339,7 +419,7 @@ func checkCondition(c Condition) error {
 		}
 	}
 	if !utf8.ValidString(value) {
-		return fmt.Errorf("the value for %s is not valid UTF-8", field)
+		return fmt.Errorf("the value for %s is not valid UTF-8: %s", quote(field), invalidUTF8(value))
 	}
 	return nil
 }
@@ -358,6 +438,10 @@ func (ci *checkedInput) checkSatisfiable() error {
 		if !ok {
 			continue
 		}
+		if r.min > maxPostObjectSize {
+			return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i),
+				fmt.Sprintf("the content-length-range minimum %d is over the %d bytes (5 GiB) of the largest POST upload: lower it", r.min, maxPostObjectSize))
+		}
 		size.min, size.max = max(size.min, r.min), min(size.max, r.max)
 		if size.max < size.min {
 			return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i),
@@ -372,17 +456,17 @@ func (ci *checkedInput) checkSatisfiable() error {
 		if value, known := ci.valueOf(field); known {
 			if !templateCanMeet(value, c) {
 				return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i),
-					// strconv.Quote rather than %q: a value handed to fmt
-					// escapes, and with it the fields that PresignPost
-					// keeps on its stack.
-					fmt.Sprintf("the %s value %s does not meet %s: change the value or the condition", field, strconv.Quote(value), conditionText(c)))
+					// quote rather than %q: a value handed to fmt escapes,
+					// and with it the fields that PresignPost keeps on its
+					// stack.
+					fmt.Sprintf("the %s value %s does not meet %s%s: change the value or the condition", abbreviate(field), quote(value), conditionMessage(c), filenameNote(value)))
 			}
 			continue
 		}
 		for j, earlier := range ci.conditions[:i] {
 			if equalFold(conditionField(earlier), field) && !conditionsCompatible(earlier, c) {
 				return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i),
-					fmt.Sprintf("no value of %s meets both %s and Conditions[%d] %s: drop one", field, conditionText(c), j, conditionText(earlier)))
+					fmt.Sprintf("no value of %s meets both %s and Conditions[%d] %s: drop one", abbreviate(field), conditionMessage(c), j, conditionMessage(earlier)))
 			}
 		}
 	}
@@ -432,23 +516,87 @@ func conditionText(c Condition) string {
 	return string(c.appendJSON(nil))
 }
 
-// templateCanMeet reports whether a field value, in which S3 may replace
-// ${filename} with any file name, can meet the condition.
+// templateCanMeet reports whether a field value can meet the condition
+// once S3 has replaced each ${filename} in it (as it does in every field)
+// with the uploaded file's name. S3 puts there only the name after the last
+// '/' or '\', so the text that replaces ${filename} may be any text without
+// either, the empty text included, and is the same text everywhere.
 func templateCanMeet(value string, c Condition) bool {
-	before, after, templated := strings.Cut(value, filenameVariable)
+	first, rest, templated := strings.Cut(value, filenameVariable)
 	switch c := c.(type) {
 	case eqCondition:
 		if !templated {
 			return value == c.value
 		}
-		return strings.HasPrefix(c.value, before) && strings.HasSuffix(c.value[len(before):], after)
+		// The length of the name follows from the lengths of the rest.
+		want, fixed := c.value, len(value)-len(filenameVariable)
+		n := 1 + strings.Count(rest, filenameVariable)
+		fixed -= (n - 1) * len(filenameVariable)
+		if len(want) < fixed || (len(want)-fixed)%n != 0 || !strings.HasPrefix(want, first) {
+			return false
+		}
+		name := want[len(first) : len(first)+(len(want)-fixed)/n]
+		return !strings.ContainsAny(name, `/\`) && substitutedMatches(rest, name, want[len(first)+len(name):], true)
 	case startsWithCondition:
 		if !templated {
 			return strings.HasPrefix(value, c.prefix)
 		}
-		return strings.HasPrefix(before, c.prefix) || strings.HasPrefix(c.prefix, before)
+		if len(c.prefix) <= len(first) {
+			return strings.HasPrefix(first, c.prefix)
+		}
+		if !strings.HasPrefix(c.prefix, first) {
+			return false
+		}
+		// The prefix goes on into the first name: the name is a start of
+		// what follows, up to its first '/' or '\', and the value must go
+		// on as the rest of the prefix does.
+		after := c.prefix[len(first):]
+		slash := strings.IndexAny(after, `/\`)
+		if slash < 0 {
+			return true // the name can be all of it
+		}
+		for n := 0; n <= slash; n++ {
+			if substitutedMatches(rest, after[:n], after[n:], false) {
+				return true
+			}
+		}
+		return false
 	}
 	return true
+}
+
+// substitutedMatches reports whether value, with each ${filename} replaced
+// by name, equals want (exact) or starts with it.
+func substitutedMatches(value, name, want string, exact bool) bool {
+	for {
+		piece, rest, more := strings.Cut(value, filenameVariable)
+		if !exact && len(want) <= len(piece) {
+			return strings.HasPrefix(piece, want)
+		}
+		if !strings.HasPrefix(want, piece) {
+			return false
+		}
+		want = want[len(piece):]
+		if !more {
+			return want == ""
+		}
+		if !exact && len(want) <= len(name) {
+			return strings.HasPrefix(name, want)
+		}
+		if !strings.HasPrefix(want, name) {
+			return false
+		}
+		want, value = want[len(name):], rest
+	}
+}
+
+// filenameNote explains, for a value with ${filename}, which names S3 puts
+// there.
+func filenameNote(value string) string {
+	if !strings.Contains(value, filenameVariable) {
+		return ""
+	}
+	return ` whatever file name S3 puts in place of ${filename} (the name after its last '/' or '\')`
 }
 
 // conditionsCompatible reports whether some value meets both conditions.

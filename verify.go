@@ -129,7 +129,7 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 	for _, f := range sub.Fields {
 		lower := strings.ToLower(f.Name)
 		if _, dup := fields[lower]; dup {
-			return nil, s3Error(http.StatusBadRequest, "InvalidArgument", "POST requires exactly one value of the field %s", f.Name)
+			return nil, s3Error(http.StatusBadRequest, "InvalidArgument", "POST requires exactly one value of the field %s", abbreviateS3(f.Name))
 		}
 		fields[lower] = f.Value
 	}
@@ -153,7 +153,7 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 		return nil, err
 	}
 	if scope.region != v.Region {
-		return nil, s3Error(http.StatusBadRequest, "InvalidArgument", "Error parsing the X-Amz-Credential parameter; the region '%s' is wrong; expecting '%s'", scope.region, v.Region)
+		return nil, s3Error(http.StatusBadRequest, "InvalidArgument", "Error parsing the X-Amz-Credential parameter; the region '%s' is wrong; expecting '%s'", abbreviateS3(scope.region), abbreviateS3(v.Region))
 	}
 	creds, err := v.lookup(ctx, scope.accessKeyID)
 	if err != nil {
@@ -194,13 +194,13 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 			value = sub.Bucket
 		}
 		if !c.Meets(value) {
-			return nil, policyDenied("Policy Condition failed: %s", c)
+			return nil, policyDenied("Policy Condition failed: %s", abbreviateS3(c.String()))
 		}
 	}
 	for _, f := range sub.Fields {
 		lower := strings.ToLower(f.Name)
 		if !covered[lower] && !ignoredField(lower) {
-			return nil, policyDenied("Extra input fields: %s", f.Name)
+			return nil, policyDenied("Extra input fields: %s", abbreviateS3(f.Name))
 		}
 	}
 	if !covered["bucket"] {
@@ -225,7 +225,7 @@ func parseScope(credential, amzDate string) (parsedScope, error) {
 		return parsedScope{}, s3Error(http.StatusBadRequest, "InvalidArgument", "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
 	}
 	if _, err := time.Parse(dateFormat, parts[1]); err != nil || parts[1] != amzDate[:len(dateFormat)] {
-		return parsedScope{}, s3Error(http.StatusBadRequest, "InvalidArgument", "Error parsing the X-Amz-Credential parameter; the date %q is not the day of x-amz-date.", parts[1])
+		return parsedScope{}, s3Error(http.StatusBadRequest, "InvalidArgument", "Error parsing the X-Amz-Credential parameter; the date %s is not the day of x-amz-date.", quote(parts[1]))
 	}
 	return parsedScope{accessKeyID: parts[0], date: parts[1], region: parts[2]}, nil
 }
@@ -241,7 +241,7 @@ func (v *Verifier) lookup(ctx context.Context, accessKeyID string) (Credentials,
 		return Credentials{}, s3Error(http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
 	}
 	if err != nil {
-		return Credentials{}, fmt.Errorf("s3post: looking up access key %q: %w", accessKeyID, err)
+		return Credentials{}, fmt.Errorf("s3post: looking up access key %s: %w", quote(accessKeyID), err)
 	}
 	return creds, nil
 }

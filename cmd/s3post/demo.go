@@ -41,10 +41,10 @@ func runDemo(ctx context.Context, std *stdio, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("demo: unexpected argument %q (run \"s3post demo -h\" for help)", fs.Arg(0))
+		return usagef("demo: unexpected argument %s (run \"s3post demo -h\" for help)", quote(fs.Arg(0)))
 	}
 	if err := checkListenAddr(*addr); err != nil {
-		return usagef("demo: -addr %q: %v", *addr, err)
+		return usagef("demo: -addr %s: %v", quote(*addr), err)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	var dnsErr *net.DNSError
@@ -93,7 +93,7 @@ func checkListenAddr(addr string) error {
 		return errors.New("want HOST:PORT, such as 127.0.0.1:8080")
 	}
 	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		return fmt.Errorf("the port %q is not a number from 0 to 65535", port)
+		return fmt.Errorf("the port %s is not a number from 0 to 65535", quote(port))
 	}
 	return nil
 }

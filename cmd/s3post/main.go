@@ -139,9 +139,9 @@ func run(ctx context.Context, args []string, std *stdio) (code int) {
 		}
 	}
 	if strings.HasPrefix(name, "-") {
-		return exitCode(std.err, usagef("a command comes first, before %s: run \"s3post -h\" for the list", name))
+		return exitCode(std.err, usagef("a command comes first, before %s: run \"s3post -h\" for the list", quote(name)))
 	}
-	return exitCode(std.err, usagef("unknown command %q: want presign, upload or demo", name))
+	return exitCode(std.err, usagef("unknown command %s: want presign, upload or demo", quote(name)))
 }
 
 // errHelp is returned by a command that printed its usage on request.
@@ -201,7 +201,7 @@ func parseFlags(fs *flag.FlagSet, args []string, std *stdio, usage string) error
 		fs.PrintDefaults()
 		return errHelp
 	case err != nil:
-		return usagef("%s: %v (run \"s3post %s -h\" for help)", fs.Name(), err, fs.Name())
+		return usagef("%s: %s (run \"s3post %s -h\" for help)", fs.Name(), shortFlagError(err.Error()), fs.Name())
 	}
 	return nil
 }

@@ -62,12 +62,12 @@ func runPresign(ctx context.Context, std *stdio, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("presign: unexpected argument %q: every setting is a flag (run \"s3post presign -h\" for help)", fs.Arg(0))
+		return usagef("presign: unexpected argument %s: every setting is a flag (run \"s3post presign -h\" for help)", quote(fs.Arg(0)))
 	}
 	switch o.format {
 	case "json", "html", "curl":
 	default:
-		return usagef("presign: -format %q: want json, html or curl", o.format)
+		return usagef("presign: -format %s: want json, html or curl", quote(o.format))
 	}
 	in, sources, err := o.input()
 	if err != nil {
@@ -167,9 +167,11 @@ var flagOfInput = map[string]string{
 	"Presigner.Region":          "-region",
 	"Presigner.Endpoint":        "-endpoint",
 	"Presigner.AddressingStyle": "-path-style",
+	"Fields":                    "-field",
+	"Conditions":                "-conditions",
 }
 
-var fieldInput = regexp.MustCompile(`^Fields\[(".*")\]$`)
+var fieldInput = regexp.MustCompile(`^Fields\[(".*)\]$`)
 
 // presignError turns an error of PresignPost into one that names the flags
 // at fault. Bad input is a usage error; missing or expired credentials and

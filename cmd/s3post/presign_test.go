@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -269,12 +271,48 @@ func TestPresignUsageErrors(t *testing.T) {
 		{"bad endpoint", []string{"-endpoint", "ftp://example.com"}, "-endpoint:"},
 		{"bad region", []string{"-region", "eu central"}, "-region:"},
 		{"argument", []string{"extra"}, `unexpected argument "extra"`},
+		{"a field too long for S3's 20 KB before the file", []string{"-field", "Content-Disposition=" + strings.Repeat("d", 12000)},
+			`-field "Content-Disposition": the fields before the file would take up to `},
+		{"conditions too long for S3's 20 KB before the file", []string{"-conditions", manyConditions(2500)},
+			"presign: -conditions: the fields before the file would take at least "},
+		{"a field name with a non-ASCII letter", []string{"-field", "abç=1"}, `-field "abç": the field name contains "ç" (U+00E7) at offset 2`},
+		{"a bucket with a non-ASCII letter", []string{"-bucket", "abç"}, `-bucket: "abç" contains "ç" (U+00E7) at offset 2`},
+		{"a region with a non-ASCII letter", []string{"-region", "eu-zentral-ä"}, `-region: "eu-zentral-ä" contains "ä" (U+00E4) at offset 11`},
+		{"a size range no POST can meet", []string{"-min-size", "6GiB", "-max-size", "7GiB"}, "-min-size/-max-size: the content-length-range minimum 6442450944 is over"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			requireFailure(t, runCLI(t, credsEnv(t), "", append(base, tc.args...)...), 2, tc.want)
 		})
 	}
+	t.Run("long inputs make short messages", func(t *testing.T) {
+		t.Parallel()
+		long := strings.Repeat("a", 100<<10) // under the 128 KiB that one argument may have
+		for _, args := range [][]string{
+			{"-field", long},
+			{"-field", "=" + long},
+			{"-field", long + "ç=1"},
+			{"-field", "acl=" + long, "-field", "ACL=" + long},
+			{"-bucket", long},
+			{"-key", long},
+			{"-region", long},
+			{"-region", long + "ç"},
+			{"-endpoint", "ftp://" + long},
+			{"-format", long},
+			{"-expires", long},
+			{"-max-size", long},
+			{"-max-size", "1" + long},
+			{"-conditions", `[["` + long + `", "$key", ""]]`},
+			{"-conditions", `[` + long + `]`},
+			{"-" + long},
+			{long},
+		} {
+			r := runCLI(t, credsEnv(t), "", append(append([]string{}, base...), args...)...)
+			require.Equal(t, 2, r.code, "%.300s", r.stderr)
+			assert.Less(t, len(r.stderr), 600, "%.300s", r.stderr)
+			assert.True(t, utf8.ValidString(r.stderr), "%.300q", r.stderr)
+		}
+	})
 	t.Run("missing bucket", func(t *testing.T) {
 		t.Parallel()
 		requireFailure(t, runCLI(t, credsEnv(t), "", "presign", "-key", "k"), 2, "-bucket is required")
@@ -298,4 +336,17 @@ func TestPresignNoSecret(t *testing.T) {
 			assert.Contains(t, r.stdout, "session-token-value") // s3post checks the output for the secret
 		})
 	}
+}
+
+// manyConditions returns n conditions in boto3's JSON, about 40 bytes each.
+func manyConditions(n int) string {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, `["starts-with", "$x-amz-meta-tag-%04d", ""]`, i)
+	}
+	return b.String() + "]"
 }

@@ -30,22 +30,22 @@ func parseSize(s string) (int64, error) {
 	}
 	number, unit := text[:i], strings.TrimSpace(text[i:])
 	if !sizeNumber.MatchString(number) {
-		return 0, fmt.Errorf("%q is not a size: use bytes, as in 1048576, or a unit, as in 512KiB or 10MiB", s)
+		return 0, fmt.Errorf("%s is not a size: use bytes, as in 1048576, or a unit, as in 512KiB or 10MiB", quote(s))
 	}
 	mult, ok := sizeUnits[strings.ToLower(unit)]
 	if !ok {
-		return 0, fmt.Errorf("unknown unit %q: use B, KiB, MiB, GiB, TiB (powers of 1024) or KB, MB, GB, TB (powers of 1000)", unit)
+		return 0, fmt.Errorf("unknown unit %s: use B, KiB, MiB, GiB, TiB (powers of 1024) or KB, MB, GB, TB (powers of 1000)", quote(unit))
 	}
 	n, ok := new(big.Rat).SetString(number)
 	if !ok {
-		return 0, fmt.Errorf("%q is not a size", s)
+		return 0, fmt.Errorf("%s is not a size", quote(s))
 	}
 	n.Mul(n, new(big.Rat).SetInt64(mult))
 	if !n.IsInt() {
-		return 0, fmt.Errorf("%q is not a whole number of bytes", s)
+		return 0, fmt.Errorf("%s is not a whole number of bytes", quote(s))
 	}
 	if !n.Num().IsInt64() {
-		return 0, fmt.Errorf("%q is too large", s)
+		return 0, fmt.Errorf("%s is too large", quote(s))
 	}
 	return n.Num().Int64(), nil
 }

@@ -182,7 +182,7 @@ func (o *uploadOptions) clientFields(post *s3post.PresignedPost, policy *formPol
 		case c.Op == "eq":
 			fields[c.Field] = c.Value
 		default:
-			return nil, usagef("upload: the form's policy wants a field %s, which the form does not have: pass -field %s", c, shellQuote(c.Field+"=VALUE"))
+			return nil, usagef("upload: the form's policy wants a field %s, which the form does not have: pass -field %s", abbreviate(c.String(), 200), abbreviate(shellQuote(c.Field+"=VALUE"), 200))
 		}
 	}
 	if o.contentType != "" && len(contentTypeConds) == 0 {
@@ -203,7 +203,7 @@ func (o *uploadOptions) clientFields(post *s3post.PresignedPost, policy *formPol
 	}
 	for _, c := range contentTypeConds {
 		if !c.Meets(ctype) {
-			return nil, usagef("upload: the form wants a Content-Type %s, and %s is %q: pass -content-type", strings.TrimPrefix(c.String(), `"Content-Type" `), from, ctype)
+			return nil, usagef("upload: the form wants a Content-Type %s, and %s is %s: pass -content-type", abbreviate(strings.TrimPrefix(c.String(), `"Content-Type" `), 200), from, quote(ctype))
 		}
 	}
 	fields["Content-Type"] = ctype

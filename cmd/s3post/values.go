@@ -25,7 +25,7 @@ func (d *durationFlag) Set(s string) error {
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("%q is not a duration: use s, m, h or d, as in 90s, 15m, 12h or 7d", s)
+		return fmt.Errorf("%s is not a duration: use s, m, h or d, as in 90s, 15m, 12h or 7d", quote(s))
 	}
 	*d = durationFlag(v)
 	return nil
@@ -51,13 +51,13 @@ func (f fieldsFlag) Set(s string) error {
 	name, value, ok := strings.Cut(s, "=")
 	switch {
 	case !ok:
-		return fmt.Errorf("%q is not name=value, as in acl=private", s)
+		return fmt.Errorf("%s is not name=value, as in acl=private", quote(s))
 	case strings.TrimSpace(name) == "":
-		return fmt.Errorf("%q has no field name before the '=', as in acl=private", s)
+		return fmt.Errorf("%s has no field name before the '=', as in acl=private", quote(s))
 	}
 	for have := range f {
 		if strings.EqualFold(have, name) {
-			return fmt.Errorf("the field %q is given twice", name)
+			return fmt.Errorf("the field %s is given twice", quote(name))
 		}
 	}
 	f[name] = value
