@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"mime/multipart"
 	"net"
@@ -248,8 +249,72 @@ func (s *Server) preflight(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
+// Limits on the multipart body: S3's, and s3posttest's own bounds on
+// reading.
+const (
+	// maxPreData is S3's limit on the fields before the file.
+	maxPreData = 20 << 10
+	// maxAfterFile bounds what is read of the body after the file: S3
+	// ignores the fields there, but it reads the body to its end, and an
+	// upload whose body ends early is refused.
+	maxAfterFile = 1 << 20
+)
+
+// bodyReader reads a request body for the multipart reader. It counts the
+// bytes, fails once limit bytes are read, and keeps the error with which
+// the body ended early (shorter than its Content-Length, or chunked without
+// the last chunk).
+type bodyReader struct {
+	r     io.Reader
+	n     int64 // bytes read
+	limit int64 // the bytes that may be read
+	hit   bool  // whether a read failed at the limit
+	err   error // the body's first error other than io.EOF
+}
+
+var errBodyLimit = errors.New("s3posttest: read limit reached")
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	if b.n >= b.limit {
+		b.hit = true
+		return 0, errBodyLimit
+	}
+	if int64(len(p)) > b.limit-b.n {
+		p = p[:b.limit-b.n]
+	}
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if err != nil && err != io.EOF && b.err == nil {
+		b.err = err
+	}
+	return n, err
+}
+
+// failure is S3's answer to a body that could not be read as multipart:
+// IncompleteBody when the body itself ended early, atLimit when the read
+// limit stopped it, and MalformedPOSTRequest when the body is whole but
+// its multipart is not.
+func (b *bodyReader) failure(atLimit *s3post.S3Error) *s3post.S3Error {
+	switch {
+	case b.err != nil:
+		return &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "IncompleteBody", Message: "You did not provide the number of bytes specified by the Content-Length HTTP header."}
+	case b.hit:
+		return atLimit
+	}
+	return &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "MalformedPOSTRequest", Message: "The body of your POST request is not well-formed multipart/form-data."}
+}
+
+func preDataTooLarge() *s3post.S3Error {
+	return &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "MaxPostPreDataLengthExceeded", Message: "Your POST request fields preceding the upload file were too large."}
+}
+
+func requestTooLarge() *s3post.S3Error {
+	return &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "MaxMessageLengthExceeded", Message: "Your request was too big."}
+}
+
 // upload takes a multipart POST as S3 does: fields first, verified when the
-// file part starts, the file streamed with the size range enforced.
+// file part starts, the file streamed with the size range enforced, and
+// the rest of the body read before anything is stored.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request, bucket string) {
 	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
@@ -257,37 +322,68 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, bucket string) {
 			Message: "At least one of the pre-conditions you specified did not hold: Bucket POST must be of the enclosure-type multipart/form-data"})
 		return
 	}
-	mr := multipart.NewReader(r.Body, params["boundary"])
+	body := &bodyReader{r: r.Body, limit: math.MaxInt64}
+	mr := multipart.NewReader(body, params["boundary"])
 	sub := s3post.Submission{Bucket: bucket}
-	const maxFieldsSize = 20 << 10 // S3's limit on the fields before the file
-	fieldsSize := 0
+	preData := 0 // the bytes of names and values before the file
 	for {
 		part, err := mr.NextRawPart() // S3 applies no transfer decoding
 		if err == io.EOF {
+			if failed := finish(mr, body); failed != nil {
+				writeError(w, failed)
+				return
+			}
 			writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "InvalidArgument", Message: "POST requires exactly one file upload per request."})
 			return
 		}
 		if err != nil {
-			writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "MalformedPOSTRequest", Message: "The body of your POST request is not well-formed multipart/form-data."})
+			writeError(w, body.failure(preDataTooLarge()))
 			return
 		}
 		if strings.EqualFold(part.FormName(), "file") {
 			sub.Filename = rawFilename(part)
-			s.store(w, r, sub, part)
+			body.limit = math.MaxInt64 // the file is bounded where it is read
+			s.store(w, r, sub, part, mr, body)
 			return
 		}
-		fieldsSize += len(part.FormName())
-		value, err := io.ReadAll(io.LimitReader(part, max(0, maxFieldsSize+1-int64(fieldsSize))))
-		fieldsSize += len(value)
-		if err != nil || fieldsSize > maxFieldsSize {
-			writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "MaxPostPreDataLengthExceeded", Message: "Your POST request fields preceding the upload file were too large."})
+		value, err := io.ReadAll(io.LimitReader(part, max(0, maxPreData+1-int64(preData))))
+		if err != nil {
+			writeError(w, body.failure(preDataTooLarge()))
+			return
+		}
+		preData += len(part.FormName()) + len(value)
+		if preData > maxPreData {
+			writeError(w, preDataTooLarge())
 			return
 		}
 		sub.Fields = append(sub.Fields, s3post.Field{Name: part.FormName(), Value: string(value)})
 	}
 }
 
-func (s *Server) store(w http.ResponseWriter, r *http.Request, sub s3post.Submission, file io.Reader) {
+// finish reads the body after the file to its end, as S3 does before it
+// answers: the parts there are ignored, but a body that ends early, or
+// whose multipart does not end, is refused.
+func finish(mr *multipart.Reader, body *bodyReader) *s3post.S3Error {
+	body.limit = body.n + maxAfterFile
+	for {
+		part, err := mr.NextRawPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return body.failure(requestTooLarge())
+		}
+		if _, err := io.Copy(io.Discard, part); err != nil {
+			return body.failure(requestTooLarge())
+		}
+	}
+	if _, err := io.Copy(io.Discard, body); err != nil { // the epilogue
+		return body.failure(requestTooLarge())
+	}
+	return nil
+}
+
+func (s *Server) store(w http.ResponseWriter, r *http.Request, sub s3post.Submission, file io.Reader, mr *multipart.Reader, rest *bodyReader) {
 	acc, err := s.verifier.Verify(r.Context(), sub)
 	if err != nil {
 		writeError(w, err)
@@ -299,7 +395,7 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, sub s3post.Submis
 	}
 	body, err := io.ReadAll(io.LimitReader(file, limit+1))
 	if err != nil {
-		writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "IncompleteBody", Message: "You did not provide the number of bytes specified by the Content-Length HTTP header."})
+		writeError(w, rest.failure(requestTooLarge()))
 		return
 	}
 	if err := acc.CheckSize(int64(len(body))); err != nil {
@@ -308,6 +404,10 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, sub s3post.Submis
 	}
 	if int64(len(body)) > limit {
 		writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "EntityTooLarge", Message: "Your proposed upload exceeds the maximum allowed size"})
+		return
+	}
+	if failed := finish(mr, rest); failed != nil {
+		writeError(w, failed)
 		return
 	}
 	sum := md5.Sum(body)
