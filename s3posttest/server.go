@@ -32,6 +32,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
 	"net/url"
 	"sort"
 	"strings"
@@ -252,8 +253,16 @@ func (s *Server) preflight(w http.ResponseWriter, r *http.Request) {
 // Limits on the multipart body: S3's, and s3posttest's own bounds on
 // reading.
 const (
-	// maxPreData is S3's limit on the fields before the file.
+	// maxPreData is S3's limit on the fields before the file. It counts
+	// every byte of the body before the file's content: each part before
+	// the file with its delimiter line, headers and line breaks, and the
+	// file part's own delimiter line and headers.
 	maxPreData = 20 << 10
+	// preDataReadLimit bounds what is read of the body before the file
+	// part starts, whatever the body holds (a preamble, parts without a
+	// name, headers of any length): maxPreData, plus what the multipart
+	// reader reads ahead of the part it parses (4 KB), with room to spare.
+	preDataReadLimit = maxPreData + 8<<10
 	// maxAfterFile bounds what is read of the body after the file: S3
 	// ignores the fields there, but it reads the body to its end, and an
 	// upload whose body ends early is refused.
@@ -322,10 +331,11 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, bucket string) {
 			Message: "At least one of the pre-conditions you specified did not hold: Bucket POST must be of the enclosure-type multipart/form-data"})
 		return
 	}
-	body := &bodyReader{r: r.Body, limit: math.MaxInt64}
+	body := &bodyReader{r: r.Body, limit: preDataReadLimit}
 	mr := multipart.NewReader(body, params["boundary"])
+	delimiter := len("--"+params["boundary"]) + 2 // the line before each part
 	sub := s3post.Submission{Bucket: bucket}
-	preData := 0 // the bytes of names and values before the file
+	preData := 0 // the bytes before the file's content, as maxPreData counts them
 	for {
 		part, err := mr.NextRawPart() // S3 applies no transfer decoding
 		if err == io.EOF {
@@ -340,7 +350,12 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, bucket string) {
 			writeError(w, body.failure(preDataTooLarge()))
 			return
 		}
+		preData += delimiter + headerSize(part.Header) + 2
 		if strings.EqualFold(part.FormName(), "file") {
+			if preData > maxPreData {
+				writeError(w, preDataTooLarge())
+				return
+			}
 			sub.Filename = rawFilename(part)
 			body.limit = math.MaxInt64 // the file is bounded where it is read
 			s.store(w, r, sub, part, mr, body)
@@ -351,13 +366,25 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, bucket string) {
 			writeError(w, body.failure(preDataTooLarge()))
 			return
 		}
-		preData += len(part.FormName()) + len(value)
+		preData += len(value) + 2 // and the line break before the next delimiter
 		if preData > maxPreData {
 			writeError(w, preDataTooLarge())
 			return
 		}
 		sub.Fields = append(sub.Fields, s3post.Field{Name: part.FormName(), Value: string(value)})
 	}
+}
+
+// headerSize is the size of a part's header lines as a browser writes
+// them: "Name: value" and a line break for each value.
+func headerSize(h textproto.MIMEHeader) int {
+	n := 0
+	for name, values := range h {
+		for _, v := range values {
+			n += len(name) + len(": ") + len(v) + 2
+		}
+	}
+	return n
 }
 
 // finish reads the body after the file to its end, as S3 does before it
