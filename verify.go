@@ -206,7 +206,25 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 	if !covered["bucket"] {
 		return nil, policyDenied("Extra input fields: bucket")
 	}
+	if err := checkSubstitutedKey(acc.Key); err != nil {
+		return nil, err
+	}
 	return acc, nil
+}
+
+// checkSubstitutedKey refuses the keys that ${filename} can make and S3
+// does not store: an empty one (an empty file name, or one that ends in a
+// slash) and one longer than MaxKeyLength. AWS documents no message for an
+// empty POST key; the one here is what S3-compatible servers that test
+// against AWS (s3rver, Scality CloudServer) answer.
+func checkSubstitutedKey(key string) error {
+	if key == "" {
+		return s3Error(http.StatusBadRequest, "InvalidArgument", "User key must have a length greater than 0.")
+	}
+	if len(key) > MaxKeyLength {
+		return s3Error(http.StatusBadRequest, "KeyTooLongError", "Your key is too long")
+	}
+	return nil
 }
 
 // credentialScope is a parsed x-amz-credential.

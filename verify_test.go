@@ -272,6 +272,11 @@ func FuzzVerifyRoundTrip(f *testing.F) {
 		}
 		sub := submission("example-bucket", post, extra, filename)
 		acc, err := testVerifier().Verify(context.Background(), sub)
+		if k := substituteFilename(key, filename); k == "" || len(k) > MaxKeyLength {
+			var s3err *S3Error
+			require.True(t, errors.As(err, &s3err), "the file name %q makes the key %q, which S3 refuses", filename, k)
+			return
+		}
 		require.NoError(t, err, "the verifier refused a form that PresignPost signed")
 		require.Equal(t, substituteFilename(key, filename), acc.Key)
 
@@ -300,4 +305,40 @@ func FuzzVerifyRoundTrip(f *testing.F) {
 		var s3err *S3Error
 		require.True(t, errors.As(err, &s3err), "changing %s by %q was not refused", name, mutation)
 	})
+}
+
+// TestVerifyKeyAfterFilename checks the key that ${filename} makes: S3
+// refuses one left empty (by an empty file name, or one that ends in a
+// slash) and one longer than 1,024 bytes.
+func TestVerifyKeyAfterFilename(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", 1000) + "${filename}"
+	tests := []struct {
+		reason, key, filename string
+		want                  string // the key, or "" for a refusal
+		status                int
+		code, msg             string
+	}{
+		{reason: "an empty file name", key: "${filename}", filename: "", status: 400, code: "InvalidArgument", msg: "User key must have a length greater than 0."},
+		{reason: "a file name that ends in a slash", key: "${filename}", filename: "dir/", status: 400, code: "InvalidArgument", msg: "User key must have a length greater than 0."},
+		{reason: "a Windows path that ends in a backslash", key: "${filename}", filename: `C:\dir\`, status: 400, code: "InvalidArgument", msg: "User key must have a length greater than 0."},
+		{reason: "a prefix and an empty file name: a key like a folder", key: "uploads/${filename}", filename: "", want: "uploads/"},
+		{reason: "1,024 bytes after the substitution", key: long, filename: strings.Repeat("b", 24), want: strings.Repeat("a", 1000) + strings.Repeat("b", 24)},
+		{reason: "1,025 bytes after the substitution", key: long, filename: strings.Repeat("b", 25), status: 400, code: "KeyTooLongError", msg: "Your key is too long"},
+		{reason: "a long file name after its directories are cut", key: long, filename: strings.Repeat("d", 100) + "/" + strings.Repeat("b", 24), want: strings.Repeat("a", 1000) + strings.Repeat("b", 24)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.reason, func(t *testing.T) {
+			t.Parallel()
+			post := presignForTest(t, PostInput{Bucket: "example-bucket", Key: tc.key})
+			acc, err := testVerifier().Verify(context.Background(), submission("example-bucket", post, nil, tc.filename))
+			if tc.want != "" {
+				require.NoError(t, err)
+				assert.Equal(t, tc.want, acc.Key)
+				return
+			}
+			assert.True(t, acc == nil, "the form was accepted")
+			assertS3Error(t, err, tc.status, tc.code, tc.msg)
+		})
+	}
 }
