@@ -58,7 +58,8 @@ type Verifier struct {
 
 // Field is one form field as submitted, in the order it came.
 type Field struct {
-	// Name is the field's name as sent; S3 compares names case-insensitively.
+	// Name is the field's name as sent; S3 compares names ignoring the case
+	// of ASCII letters (and only theirs).
 	Name string
 	// Value is the field's value.
 	Value string
@@ -127,7 +128,7 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 
 	fields := make(map[string]string, len(sub.Fields)+1)
 	for _, f := range sub.Fields {
-		lower := strings.ToLower(f.Name)
+		lower := toLowerASCII(f.Name)
 		if _, dup := fields[lower]; dup {
 			return nil, s3Error(http.StatusBadRequest, "InvalidArgument", "POST requires exactly one value of the field %s", f.Name)
 		}
@@ -187,7 +188,7 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 			}
 			continue
 		}
-		field := strings.ToLower(c.Field)
+		field := toLowerASCII(c.Field)
 		covered[field] = true
 		value := fields[field]
 		if field == "bucket" {
@@ -198,7 +199,7 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 		}
 	}
 	for _, f := range sub.Fields {
-		lower := strings.ToLower(f.Name)
+		lower := toLowerASCII(f.Name)
 		if !covered[lower] && !ignoredField(lower) {
 			return nil, policyDenied("Extra input fields: %s", f.Name)
 		}
@@ -225,6 +226,22 @@ func checkSubstitutedKey(key string) error {
 		return s3Error(http.StatusBadRequest, "KeyTooLongError", "Your key is too long")
 	}
 	return nil
+}
+
+// toLowerASCII returns s with its ASCII capitals in lower case. S3 compares
+// field names ignoring ASCII case only, where strings.ToLower would also
+// turn "\u212Aey" (KELVIN SIGN) into "key".
+func toLowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				b[j] = lowerASCII(b[j])
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 // credentialScope is a parsed x-amz-credential.

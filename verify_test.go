@@ -342,3 +342,55 @@ func TestVerifyKeyAfterFilename(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyNamesFoldASCIICaseOnly checks that field names compare as S3
+// compares them, ignoring the case of ASCII letters only: "\u212Aey"
+// (KELVIN SIGN) is not "key", whatever Unicode case folding says.
+func TestVerifyNamesFoldASCIICaseOnly(t *testing.T) {
+	t.Parallel()
+	const kelvin = "\u212A"
+	credential := testAccessKey + "/20261125/eu-central-1/s3/aws4_request"
+	signed := func(conditions string) Submission {
+		doc := `{"expiration": "2099-01-01T00:00:00Z", "conditions": [` + conditions +
+			`, {"x-amz-algorithm": "AWS4-HMAC-SHA256"}, {"x-amz-credential": "` + credential + `"}, {"x-amz-date": "20261125T143015Z"}]}`
+		policy := base64.StdEncoding.EncodeToString([]byte(doc))
+		return Submission{Bucket: "example-bucket", Fields: []Field{
+			{"key", "k"}, {"policy", policy}, {"x-amz-algorithm", Algorithm},
+			{"x-amz-credential", credential}, {"x-amz-date", "20261125T143015Z"},
+			{"x-amz-signature", signPolicy(deriveSigningKey(testSecret, "20261125", "eu-central-1"), policy)},
+		}}
+	}
+	rename := func(sub Submission, from, to string) Submission {
+		for i := range sub.Fields {
+			if sub.Fields[i].Name == from {
+				sub.Fields[i].Name = to
+			}
+		}
+		return sub
+	}
+	tests := []struct {
+		reason    string
+		sub       Submission
+		status    int
+		code, msg string
+	}{
+		{"ASCII capitals in a field name", rename(signed(`{"bucket": "example-bucket"}, {"key": "k"}`), "key", "KEY"), 0, "", ""},
+		{"ASCII capitals in a condition's field", signed(`{"BUCKET": "example-bucket"}, ["starts-with", "$KeY", ""]`), 0, "", ""},
+		{"a field named with KELVIN SIGN is not the key", rename(signed(`{"bucket": "example-bucket"}, {"key": "k"}`), "key", kelvin+"ey"), 400, "InvalidArgument", "field named 'key'"},
+		{"a condition on KELVIN SIGN does not cover the key", signed(`{"bucket": "example-bucket"}, ["starts-with", "$` + kelvin + `ey", ""]`), 403, "AccessDenied", "Extra input fields: key"},
+		{"a condition on KELVIN SIGN is not the bucket's: the form has no such field", signed(`{"buc` + kelvin + `et": "example-bucket"}, {"key": "k"}`), 403, "AccessDenied", "Policy Condition failed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.reason, func(t *testing.T) {
+			t.Parallel()
+			acc, err := testVerifier().Verify(context.Background(), tc.sub)
+			if tc.code == "" {
+				require.NoError(t, err)
+				assert.Equal(t, "k", acc.Key)
+				return
+			}
+			assert.True(t, acc == nil, "the form was accepted")
+			assertS3Error(t, err, tc.status, tc.code, tc.msg)
+		})
+	}
+}

@@ -351,7 +351,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, bucket string) {
 			return
 		}
 		preData += delimiter + headerSize(part.Header) + 2
-		if strings.EqualFold(part.FormName(), "file") {
+		if isFilePart(part.FormName()) {
 			if preData > maxPreData {
 				writeError(w, preDataTooLarge())
 				return
@@ -373,6 +373,20 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, bucket string) {
 		}
 		sub.Fields = append(sub.Fields, s3post.Field{Name: part.FormName(), Value: string(value)})
 	}
+}
+
+// isFilePart reports whether a part's name is "file", ignoring the case of
+// ASCII letters only, as S3 compares names.
+func isFilePart(name string) bool {
+	if len(name) != len("file") {
+		return false
+	}
+	for i := range len(name) {
+		if name[i]|0x20 != "file"[i] { // 0x20 is the bit of ASCII lower case
+			return false
+		}
+	}
+	return true
 }
 
 // headerSize is the size of a part's header lines as a browser writes
