@@ -8,12 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // S3Error is an upload refused as S3 refuses it: an HTTP status, an S3 error
-// code such as "AccessDenied", and S3's message.
+// code such as "AccessDenied", S3's message, and the other elements of S3's
+// XML error document.
 type S3Error struct {
 	// StatusCode is the HTTP status S3 answers with, e.g. 403.
 	StatusCode int
@@ -22,6 +24,21 @@ type S3Error struct {
 	// Message is the human-readable text, e.g.
 	// "Invalid according to Policy: Policy expired."
 	Message string
+	// Details are the elements that S3 puts after Message in its error
+	// document for this code, in S3's order, e.g. ProposedSize and
+	// MaxSizeAllowed for EntityTooLarge, or ArgumentName and ArgumentValue
+	// for InvalidArgument. Optional. The document's RequestId and HostId
+	// belong to the response, not to the error.
+	Details []ErrorDetail
+}
+
+// ErrorDetail is one element of an S3 error document besides Code,
+// Message, RequestId and HostId, such as <MaxSizeAllowed>1024</MaxSizeAllowed>.
+type ErrorDetail struct {
+	// Name is the element's name, e.g. "MaxSizeAllowed".
+	Name string
+	// Value is the element's text, e.g. "1024".
+	Value string
 }
 
 // Error returns "s3post: <Code>: <Message>".
@@ -29,6 +46,21 @@ func (e *S3Error) Error() string { return "s3post: " + e.Code + ": " + e.Message
 
 func s3Error(status int, code, format string, args ...any) *S3Error {
 	return &S3Error{StatusCode: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// with adds details to e, given as name and value pairs.
+func (e *S3Error) with(pairs ...string) *S3Error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		e.Details = append(e.Details, ErrorDetail{Name: pairs[i], Value: pairs[i+1]})
+	}
+	return e
+}
+
+// missingField is S3's answer to a form without one of its required
+// fields.
+func missingField(name string) *S3Error {
+	return s3Error(http.StatusBadRequest, "InvalidArgument", "Bucket POST must contain a field named '%s'.  If it is specified, please check the order of the fields.", name).
+		with("ArgumentName", name, "ArgumentValue", "")
 }
 
 func policyDenied(format string, args ...any) *S3Error {
@@ -98,10 +130,12 @@ type Accepted struct {
 // bytes are outside the policy's content-length-range.
 func (a *Accepted) CheckSize(n int64) error {
 	if n < a.MinSize {
-		return s3Error(http.StatusBadRequest, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size")
+		return s3Error(http.StatusBadRequest, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size").
+			with("ProposedSize", strconv.FormatInt(n, 10), "MinSizeAllowed", strconv.FormatInt(a.MinSize, 10))
 	}
 	if a.MaxSize >= 0 && n > a.MaxSize {
-		return s3Error(http.StatusBadRequest, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
+		return s3Error(http.StatusBadRequest, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size").
+			with("ProposedSize", strconv.FormatInt(n, 10), "MaxSizeAllowed", strconv.FormatInt(a.MaxSize, 10))
 	}
 	return nil
 }
@@ -135,7 +169,7 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 		fields[lower] = f.Value
 	}
 	if _, ok := fields["key"]; !ok {
-		return nil, s3Error(http.StatusBadRequest, "InvalidArgument", "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.")
+		return nil, missingField("key")
 	}
 	policyB64, ok := fields["policy"]
 	if !ok {
@@ -143,7 +177,7 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 	}
 	for _, name := range []string{"x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature"} {
 		if _, ok := fields[name]; !ok {
-			return nil, s3Error(http.StatusBadRequest, "InvalidArgument", "Bucket POST must contain a field named '%s'.  If it is specified, please check the order of the fields.", name)
+			return nil, missingField(name)
 		}
 	}
 	if fields["x-amz-algorithm"] != Algorithm {
@@ -220,10 +254,12 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 // against AWS (s3rver, Scality CloudServer) answer.
 func checkSubstitutedKey(key string) error {
 	if key == "" {
-		return s3Error(http.StatusBadRequest, "InvalidArgument", "User key must have a length greater than 0.")
+		return s3Error(http.StatusBadRequest, "InvalidArgument", "User key must have a length greater than 0.").
+			with("ArgumentName", "key", "ArgumentValue", "")
 	}
 	if len(key) > MaxKeyLength {
-		return s3Error(http.StatusBadRequest, "KeyTooLongError", "Your key is too long")
+		return s3Error(http.StatusBadRequest, "KeyTooLongError", "Your key is too long").
+			with("Size", strconv.Itoa(len(key)), "MaxSizeAllowed", strconv.Itoa(MaxKeyLength))
 	}
 	return nil
 }
@@ -273,7 +309,8 @@ func (v *Verifier) lookup(ctx context.Context, accessKeyID string) (Credentials,
 	}
 	creds, err := v.Lookup(ctx, accessKeyID)
 	if errors.Is(err, ErrNoCredentials) {
-		return Credentials{}, s3Error(http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
+		return Credentials{}, s3Error(http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.").
+			with("AWSAccessKeyId", accessKeyID)
 	}
 	if err != nil {
 		return Credentials{}, fmt.Errorf("s3post: looking up access key %q: %w", accessKeyID, err)
@@ -287,9 +324,26 @@ func checkSignature(creds Credentials, scope parsedScope, signature, policyB64 s
 	got, err := hex.DecodeString(signature)
 	want := hmacSHA256(deriveSigningKey(creds.SecretAccessKey, scope.date, scope.region), policyB64)
 	if err != nil || !hmac.Equal(got, want) {
-		return s3Error(http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+		// S3 shows what it signed: for a form, the policy field.
+		return s3Error(http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.").
+			with("AWSAccessKeyId", scope.accessKeyID, "StringToSign", policyB64, "SignatureProvided", signature, "StringToSignBytes", spacedHex(policyB64))
 	}
 	return nil
+}
+
+// spacedHex is s in hex, a space between bytes, as S3's StringToSignBytes.
+func spacedHex(s string) string {
+	if s == "" {
+		return ""
+	}
+	b := make([]byte, 0, 3*len(s)-1)
+	for i := 0; i < len(s); i++ {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = hex.AppendEncode(b, []byte{s[i]})
+	}
+	return string(b)
 }
 
 // substituteFilename replaces ${filename} in a field value with the base

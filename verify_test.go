@@ -394,3 +394,64 @@ func TestVerifyNamesFoldASCIICaseOnly(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyErrorDetails checks the elements that S3 adds to its error
+// document for each code, which S3Error.Details carries.
+func TestVerifyErrorDetails(t *testing.T) {
+	t.Parallel()
+	post := presignForTest(t, PostInput{Bucket: "example-bucket", Key: "k"})
+	acc := &Accepted{MinSize: 2, MaxSize: 10}
+	detailsOf := func(err error) []ErrorDetail {
+		var s3err *S3Error
+		require.True(t, errors.As(err, &s3err), "want an *S3Error, got %v", err)
+		return s3err.Details
+	}
+	verify := func(edit func(*Submission)) error {
+		sub := submission("example-bucket", post, nil, "f")
+		edit(&sub)
+		_, err := testVerifier().Verify(context.Background(), sub)
+		return err
+	}
+	withField := func(name, value string) func(*Submission) {
+		return func(s *Submission) {
+			for i := range s.Fields {
+				if strings.EqualFold(s.Fields[i].Name, name) {
+					s.Fields[i].Value = value
+				}
+			}
+		}
+	}
+	tests := []struct {
+		reason string
+		err    error
+		want   []ErrorDetail
+	}{
+		{"EntityTooSmall", acc.CheckSize(1), []ErrorDetail{{"ProposedSize", "1"}, {"MinSizeAllowed", "2"}}},
+		{"EntityTooLarge", acc.CheckSize(11), []ErrorDetail{{"ProposedSize", "11"}, {"MaxSizeAllowed", "10"}}},
+		{"a missing field", verify(func(s *Submission) {
+			s.Fields = withoutField(s.Fields, "x-amz-date")
+		}), []ErrorDetail{{"ArgumentName", "x-amz-date"}, {"ArgumentValue", ""}}},
+		{"an unknown access key", verify(withField("x-amz-credential", "NOSUCHKEY/20261125/eu-central-1/s3/aws4_request")), []ErrorDetail{{"AWSAccessKeyId", "NOSUCHKEY"}}},
+		{"a wrong signature", verify(withField("x-amz-signature", "00ff")), []ErrorDetail{
+			{"AWSAccessKeyId", testAccessKey}, {"StringToSign", post.Fields["policy"]}, {"SignatureProvided", "00ff"},
+			{"StringToSignBytes", spacedHex(post.Fields["policy"])},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.reason, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tc.want, detailsOf(tc.err))
+		})
+	}
+	assert.Equal(t, "65 79 4a", spacedHex("eyJ"), "StringToSignBytes is hex, a space between bytes")
+}
+
+func withoutField(fields []Field, name string) []Field {
+	var kept []Field
+	for _, f := range fields {
+		if !strings.EqualFold(f.Name, name) {
+			kept = append(kept, f)
+		}
+	}
+	return kept
+}

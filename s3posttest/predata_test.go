@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -101,10 +102,10 @@ func TestFieldsUpToTheLimitPass(t *testing.T) {
 	} {
 		t.Run(tc.reason, func(t *testing.T) {
 			t.Parallel()
-			contentType, body := presignedBody(t, srv, tc.reason, "x-ignore-pad", "")
+			contentType, body := presignedBody(t, srv, s3post.PostInput{Bucket: "test-bucket", Key: tc.reason}, "x-ignore-pad", "", "content")
 			before := strings.Index(string(body), "\r\n\r\n"+"content") + 4
 			pad := maxPreData - before + tc.pad
-			contentType, body = presignedBody(t, srv, tc.reason, "x-ignore-pad", strings.Repeat("p", pad))
+			contentType, body = presignedBody(t, srv, s3post.PostInput{Bucket: "test-bucket", Key: tc.reason}, "x-ignore-pad", strings.Repeat("p", pad), "content")
 			require.Equal(t, maxPreData+tc.pad, strings.Index(string(body), "\r\n\r\n"+"content")+4)
 			req := httptest.NewRequest(http.MethodPost, "/test-bucket", strings.NewReader(string(body)))
 			req.Header.Set("Content-Type", contentType)
@@ -115,12 +116,12 @@ func TestFieldsUpToTheLimitPass(t *testing.T) {
 	}
 }
 
-// presignedBody is the body of a form for key with one more field, name
-// and value, in the place of a field the browser adds: the fields in name
-// order, then a file whose content is "content".
-func presignedBody(t *testing.T, srv *Server, key, name, value string) (contentType string, body []byte) {
+// presignedBody is the body of a form for in with one more field, name and
+// value, in the place of a field the browser adds: the fields in name
+// order, then the file.
+func presignedBody(t *testing.T, srv *Server, in s3post.PostInput, name, value, file string) (contentType string, body []byte) {
 	t.Helper()
-	post, err := srv.Presigner().PresignPost(context.Background(), s3post.PostInput{Bucket: "test-bucket", Key: key})
+	post, err := srv.Presigner().PresignPost(context.Background(), in)
 	require.NoError(t, err)
 	fields := map[string]string{name: value}
 	for k, v := range post.Fields {
@@ -138,8 +139,25 @@ func presignedBody(t *testing.T, srv *Server, key, name, value string) (contentT
 	}
 	fw, err := mw.CreateFormFile("file", "f.txt")
 	require.NoError(t, err)
-	_, err = io.WriteString(fw, "content")
+	_, err = io.WriteString(fw, file)
 	require.NoError(t, err)
 	require.NoError(t, mw.Close())
 	return mw.FormDataContentType(), buf.Bytes()
+}
+
+// TestProposedSizeOfAHugeFile checks the ProposedSize of a file too large
+// to read to its end: the request's Content-Length, as S3 reports it for a
+// body it refuses unread.
+func TestProposedSizeOfAHugeFile(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(Config{})
+	t.Cleanup(srv.Close)
+	in := s3post.PostInput{Bucket: "test-bucket", Key: "huge", Conditions: []s3post.Condition{s3post.ContentLengthRange(0, 10)}}
+	contentType, body := presignedBody(t, srv, in, "x-ignore-a", "", strings.Repeat("x", 2*maxSizeScan))
+	req := httptest.NewRequest(http.MethodPost, "/test-bucket", bytes.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	rec := httptest.NewRecorder()
+	srv.serveHTTP(rec, req)
+	assert.Equal(t, http.StatusBadRequest, rec.Code)
+	assert.Contains(t, rec.Body.String(), "<ProposedSize>"+strconv.Itoa(len(body))+"</ProposedSize><MaxSizeAllowed>10</MaxSizeAllowed>")
 }

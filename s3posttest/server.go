@@ -22,7 +22,6 @@ import (
 	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +34,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -211,6 +211,7 @@ func (s *Server) target(r *http.Request) (bucket, key string) {
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	setRequestIDs(w.Header())
 	if origin := r.Header.Get("Origin"); origin != "" {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		w.Header().Set("Access-Control-Expose-Headers", "ETag, Location")
@@ -221,7 +222,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	bucket, key := s.target(r)
 	if !s.buckets[bucket] {
-		writeError(w, &s3post.S3Error{StatusCode: http.StatusNotFound, Code: "NoSuchBucket", Message: "The specified bucket does not exist"})
+		writeError(w, &s3post.S3Error{StatusCode: http.StatusNotFound, Code: "NoSuchBucket", Message: "The specified bucket does not exist",
+			Details: []s3post.ErrorDetail{{Name: "BucketName", Value: bucket}}})
 		return
 	}
 	switch {
@@ -230,7 +232,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && key != "":
 		s.serveObject(w, r, bucket, key)
 	default:
-		writeError(w, &s3post.S3Error{StatusCode: http.StatusMethodNotAllowed, Code: "MethodNotAllowed", Message: "The specified method is not allowed against this resource."})
+		resource := "OBJECT"
+		if key == "" {
+			resource = "BUCKET"
+		}
+		writeError(w, &s3post.S3Error{StatusCode: http.StatusMethodNotAllowed, Code: "MethodNotAllowed", Message: "The specified method is not allowed against this resource.",
+			Details: []s3post.ErrorDetail{{Name: "Method", Value: r.Method}, {Name: "ResourceType", Value: resource}}})
 	}
 }
 
@@ -313,8 +320,12 @@ func (b *bodyReader) failure(atLimit *s3post.S3Error) *s3post.S3Error {
 	return &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "MalformedPOSTRequest", Message: "The body of your POST request is not well-formed multipart/form-data."}
 }
 
+// preDataTooLarge is S3's answer to fields over maxPreData, as S3 sends
+// it (AWS's error list spells the code MaxPostPreDataLengthExceededError
+// and the message "...preceding the upload file were too large.").
 func preDataTooLarge() *s3post.S3Error {
-	return &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "MaxPostPreDataLengthExceeded", Message: "Your POST request fields preceding the upload file were too large."}
+	return &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "MaxPostPreDataLengthExceeded", Message: "Your POST request fields preceeding the upload file was too large.",
+		Details: []s3post.ErrorDetail{{Name: "MaxPostPreDataLengthBytes", Value: strconv.Itoa(maxPreData)}}}
 }
 
 func requestTooLarge() *s3post.S3Error {
@@ -328,7 +339,8 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, bucket string) {
 	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
 		writeError(w, &s3post.S3Error{StatusCode: http.StatusPreconditionFailed, Code: "PreconditionFailed",
-			Message: "At least one of the pre-conditions you specified did not hold: Bucket POST must be of the enclosure-type multipart/form-data"})
+			Message: "At least one of the pre-conditions you specified did not hold",
+			Details: []s3post.ErrorDetail{{Name: "Condition", Value: "Bucket POST must be of the enclosure-type multipart/form-data"}}})
 		return
 	}
 	body := &bodyReader{r: r.Body, limit: preDataReadLimit}
@@ -339,11 +351,12 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, bucket string) {
 	for {
 		part, err := mr.NextRawPart() // S3 applies no transfer decoding
 		if err == io.EOF {
-			if failed := finish(mr, body); failed != nil {
+			if failed := finish(nil, body); failed != nil {
 				writeError(w, failed)
 				return
 			}
-			writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "InvalidArgument", Message: "POST requires exactly one file upload per request."})
+			writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "InvalidArgument", Message: "POST requires exactly one file upload per request.",
+				Details: []s3post.ErrorDetail{{Name: "ArgumentName", Value: "file"}, {Name: "ArgumentValue", Value: "0"}}})
 			return
 		}
 		if err != nil {
@@ -403,10 +416,11 @@ func headerSize(h textproto.MIMEHeader) int {
 
 // finish reads the body after the file to its end, as S3 does before it
 // answers: the parts there are ignored, but a body that ends early, or
-// whose multipart does not end, is refused.
+// whose multipart does not end, is refused. With mr nil, the multipart has
+// ended and only what follows it is left.
 func finish(mr *multipart.Reader, body *bodyReader) *s3post.S3Error {
 	body.limit = body.n + maxAfterFile
-	for {
+	for mr != nil {
 		part, err := mr.NextRawPart()
 		if err == io.EOF {
 			break
@@ -435,16 +449,21 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, sub s3post.Submis
 		limit = acc.MaxSize
 	}
 	body, err := io.ReadAll(io.LimitReader(file, limit+1))
+	size := int64(len(body))
+	if err == nil && size > limit {
+		size, err = proposedSize(size, file, r.ContentLength)
+	}
 	if err != nil {
 		writeError(w, rest.failure(requestTooLarge()))
 		return
 	}
-	if err := acc.CheckSize(int64(len(body))); err != nil {
+	if err := acc.CheckSize(size); err != nil {
 		writeError(w, err)
 		return
 	}
-	if int64(len(body)) > limit {
-		writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "EntityTooLarge", Message: "Your proposed upload exceeds the maximum allowed size"})
+	if size > limit {
+		writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "EntityTooLarge", Message: "Your proposed upload exceeds the maximum allowed size",
+			Details: []s3post.ErrorDetail{{Name: "ProposedSize", Value: strconv.FormatInt(size, 10)}, {Name: "MaxSizeAllowed", Value: strconv.FormatInt(limit, 10)}}})
 		return
 	}
 	if failed := finish(mr, rest); failed != nil {
@@ -476,6 +495,28 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, sub s3post.Submis
 	s.respond(w, r, obj, acc.Fields)
 }
 
+// maxSizeScan bounds what is read of a file over its size limit to tell
+// its size.
+const maxSizeScan = 1 << 20
+
+// proposedSize is the size that S3 reports for a file over its limit, of
+// which read bytes were read: the file's size when it ends within
+// maxSizeScan more bytes, else the request's Content-Length, which S3
+// reports for a body it refuses unread, or what was read when the request
+// has no length.
+func proposedSize(read int64, file io.Reader, contentLength int64) (int64, error) {
+	n, err := io.CopyN(io.Discard, file, maxSizeScan)
+	switch {
+	case err == io.EOF:
+		return read + n, nil
+	case err != nil:
+		return 0, err
+	case contentLength > 0:
+		return contentLength, nil
+	}
+	return read + n, nil
+}
+
 // respond answers a stored upload as success_action_redirect or
 // success_action_status ask.
 func (s *Server) respond(w http.ResponseWriter, r *http.Request, obj *Object, fields map[string]string) {
@@ -500,15 +541,14 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, obj *Object, fi
 	case "200":
 		w.WriteHeader(http.StatusOK)
 	case "201":
-		w.Header().Set("Content-Type", "application/xml")
-		w.WriteHeader(http.StatusCreated)
-		_ = xml.NewEncoder(w).Encode(struct {
-			XMLName  xml.Name `xml:"PostResponse"`
-			Location string   `xml:"Location"`
-			Bucket   string   `xml:"Bucket"`
-			Key      string   `xml:"Key"`
-			ETag     string   `xml:"ETag"`
-		}{Location: location, Bucket: obj.Bucket, Key: obj.Key, ETag: obj.ETag})
+		var doc xmlDocument
+		doc.open("PostResponse")
+		doc.element("Location", location)
+		doc.element("Bucket", obj.Bucket)
+		doc.element("Key", obj.Key)
+		doc.element("ETag", obj.ETag)
+		doc.close("PostResponse")
+		doc.write(w, http.StatusCreated)
 	default:
 		w.WriteHeader(http.StatusNoContent)
 	}
@@ -522,7 +562,8 @@ func (s *Server) objectURL(obj *Object) string {
 func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, bucket, key string) {
 	obj, ok := s.Object(bucket, key)
 	if !ok {
-		writeError(w, &s3post.S3Error{StatusCode: http.StatusNotFound, Code: "NoSuchKey", Message: "The specified key does not exist."})
+		writeError(w, &s3post.S3Error{StatusCode: http.StatusNotFound, Code: "NoSuchKey", Message: "The specified key does not exist.",
+			Details: []s3post.ErrorDetail{{Name: "Key", Value: key}}})
 		return
 	}
 	h := w.Header()
@@ -567,19 +608,3 @@ func (c Config) GoString() string { return c.String() }
 
 // String describes the server without its secret.
 func (s *Server) String() string { return "s3posttest.Server(" + s.URL + ")" }
-
-// writeError answers with S3's XML error document.
-func writeError(w http.ResponseWriter, err error) {
-	var s3err *s3post.S3Error
-	if !errors.As(err, &s3err) {
-		s3err = &s3post.S3Error{StatusCode: http.StatusInternalServerError, Code: "InternalError", Message: "We encountered an internal error. Please try again."}
-	}
-	w.Header().Set("Content-Type", "application/xml")
-	w.WriteHeader(s3err.StatusCode)
-	_ = xml.NewEncoder(w).Encode(struct {
-		XMLName   xml.Name `xml:"Error"`
-		Code      string   `xml:"Code"`
-		Message   string   `xml:"Message"`
-		RequestID string   `xml:"RequestId"`
-	}{Code: s3err.Code, Message: s3err.Message, RequestID: randomHex(8)})
-}
