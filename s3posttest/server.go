@@ -12,8 +12,9 @@
 // enforced while it reads, needs the file to be the last part, answers with
 // S3's statuses and XML errors, honours success_action_status and
 // success_action_redirect, stores objects with their content type and
-// x-amz-meta-* metadata, serves them back with GET, and answers CORS
-// preflights so that a page on another origin can upload with fetch().
+// x-amz-meta-* metadata, and serves them back with GET. Requests from
+// pages on other origins get the CORS answers that S3 gives for the
+// buckets' CORS configuration (Config.CORS).
 package s3posttest
 
 import (
@@ -61,6 +62,17 @@ type Config struct {
 	// MaxObjectSize is the largest file accepted, in bytes, whatever the
 	// policy allows. Optional; default DefaultMaxObjectSize.
 	MaxObjectSize int64
+	// CORS is the CORS configuration of every bucket, in S3's terms: the
+	// first rule that matches a request from another origin applies, a
+	// preflight that none matches is refused, and an answer that none
+	// matches has no CORS headers. Optional. Nil gives the configuration
+	// of a bucket set up for browser uploads: any origin may GET, HEAD and
+	// POST with any request header, preflights are cached for 3000
+	// seconds, and no response header is exposed, so that a page which
+	// reads ETag or Location needs them in ExposeHeaders here, as it does
+	// on S3. An empty, non-nil slice is a bucket without a CORS
+	// configuration, as a new S3 bucket is.
+	CORS []CORSRule
 	// Now is the server's clock. Optional; nil means time.Now.
 	Now func() time.Time
 }
@@ -89,7 +101,7 @@ type Server struct {
 	// Forms are posted to URL/bucket.
 	URL string
 
-	cfg      Config
+	cfg      Config // with the server's own copy of the CORS rules
 	buckets  map[string]bool
 	verifier *s3post.Verifier
 	http     *httptest.Server
@@ -115,6 +127,7 @@ func NewServer(cfg Config) *Server {
 	if cfg.MaxObjectSize <= 0 {
 		cfg.MaxObjectSize = DefaultMaxObjectSize
 	}
+	cfg.CORS = cloneCORS(cfg.CORS)
 	s := &Server{cfg: cfg, buckets: map[string]bool{}, objects: map[string]map[string]*Object{}}
 	for _, b := range cfg.Buckets {
 		s.buckets[b] = true
@@ -212,15 +225,14 @@ func (s *Server) target(r *http.Request) (bucket, key string) {
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	setRequestIDs(w.Header())
-	if origin := r.Header.Get("Origin"); origin != "" {
-		w.Header().Set("Access-Control-Allow-Origin", "*")
-		w.Header().Set("Access-Control-Expose-Headers", "ETag, Location")
-	}
+	bucket, key := s.target(r)
 	if r.Method == http.MethodOptions {
-		s.preflight(w, r)
+		s.preflight(w, r, bucket, key)
 		return
 	}
-	bucket, key := s.target(r)
+	if origin := r.Header.Get("Origin"); origin != "" && s.buckets[bucket] {
+		s.actualCORS(w.Header(), r, origin)
+	}
 	if !s.buckets[bucket] {
 		writeError(w, &s3post.S3Error{StatusCode: http.StatusNotFound, Code: "NoSuchBucket", Message: "The specified bucket does not exist",
 			Details: []s3post.ErrorDetail{{Name: "BucketName", Value: bucket}}})
@@ -239,22 +251,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &s3post.S3Error{StatusCode: http.StatusMethodNotAllowed, Code: "MethodNotAllowed", Message: "The specified method is not allowed against this resource.",
 			Details: []s3post.ErrorDetail{{Name: "Method", Value: r.Method}, {Name: "ResourceType", Value: resource}}})
 	}
-}
-
-// preflight answers a CORS preflight for any origin.
-func (s *Server) preflight(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Origin") == "" || r.Header.Get("Access-Control-Request-Method") == "" {
-		writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "BadRequest", Message: "Insufficient information. Origin request header needed."})
-		return
-	}
-	h := w.Header()
-	h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST")
-	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
-		h.Set("Access-Control-Allow-Headers", req)
-	}
-	h.Set("Access-Control-Max-Age", "3000")
-	h.Set("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method")
-	w.WriteHeader(http.StatusOK)
 }
 
 // Limits on the multipart body: S3's, and s3posttest's own bounds on

@@ -236,23 +236,6 @@ func TestExpiryUsesTheServerClock(t *testing.T) {
 	assert.Equal(t, s3Error{"AccessDenied", "Invalid according to Policy: Policy expired."}, readError(t, resp))
 }
 
-func TestCORSPreflight(t *testing.T) {
-	t.Parallel()
-	srv := s3posttest.NewServer(s3posttest.Config{})
-	defer srv.Close()
-	req, _ := http.NewRequest(http.MethodOptions, srv.URL+"/test-bucket", nil)
-	req.Header.Set("Origin", "http://app.example")
-	req.Header.Set("Access-Control-Request-Method", "POST")
-	req.Header.Set("Access-Control-Request-Headers", "x-requested-with")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Equal(t, "*", resp.Header.Get("Access-Control-Allow-Origin"))
-	assert.Contains(t, resp.Header.Get("Access-Control-Allow-Methods"), "POST")
-	assert.Equal(t, "x-requested-with", resp.Header.Get("Access-Control-Allow-Headers"))
-}
-
 func TestVirtualHostedUpload(t *testing.T) {
 	t.Parallel()
 	srv := s3posttest.NewServer(s3posttest.Config{Buckets: []string{"vhost"}})
