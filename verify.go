@@ -126,8 +126,11 @@ type Accepted struct {
 	Expiration time.Time
 }
 
-// CheckSize returns an [*S3Error] (EntityTooSmall or EntityTooLarge) when n
-// bytes are outside the policy's content-length-range.
+// CheckSize returns an [*S3Error] (EntityTooSmall or EntityTooLarge) when a
+// file of n bytes is outside the policy's content-length-range; its
+// Details give n as ProposedSize, with the bound it misses. To refuse a
+// file before it is read to its end, pass the size that the request
+// announces.
 func (a *Accepted) CheckSize(n int64) error {
 	if n < a.MinSize {
 		return s3Error(http.StatusBadRequest, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size").
@@ -151,8 +154,10 @@ func ignoredField(lower string) bool {
 }
 
 // Verify checks a submission and returns what the upload may store. A
-// refusal is an [*S3Error] with S3's status, code and message; other errors
-// (a failing Lookup) are returned wrapped.
+// refusal is an [*S3Error] with S3's status, code, message and details;
+// other errors (a failing Lookup) are returned wrapped. Besides the
+// signature and the policy, it checks the key that ${filename} makes: S3
+// refuses an empty one and one longer than [MaxKeyLength].
 func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error) {
 	now := time.Now
 	if v.Now != nil {
