@@ -26,8 +26,10 @@ type PolicyCondition struct {
 	// {"acl": "private"} is an "eq".
 	Op string
 	// Field is the name of the field, without the '$', spelled as the
-	// policy writes it: S3 compares field names case-insensitively, so
-	// compare it with strings.EqualFold. Empty for content-length-range.
+	// policy writes it: S3 compares field names ignoring the case of ASCII
+	// letters only, so compare it that way (strings.EqualFold also folds
+	// other letters, such as KELVIN SIGN with k). Empty for
+	// content-length-range.
 	Field string
 	// Value is the value of an eq, or the prefix of a starts-with.
 	Value string
@@ -42,7 +44,7 @@ func (c PolicyCondition) Meets(value string) bool {
 	if c.Op == "eq" {
 		return value == c.Value
 	}
-	if strings.EqualFold(c.Field, "content-type") && strings.Contains(value, ",") {
+	if equalFold(c.Field, "content-type") && strings.Contains(value, ",") {
 		for _, v := range strings.Split(value, ",") {
 			if !strings.HasPrefix(strings.TrimSpace(v), c.Value) {
 				return false

@@ -8,12 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // S3Error is an upload refused as S3 refuses it: an HTTP status, an S3 error
-// code such as "AccessDenied", and S3's message.
+// code such as "AccessDenied", S3's message, and the other elements of S3's
+// XML error document.
 type S3Error struct {
 	// StatusCode is the HTTP status S3 answers with, e.g. 403.
 	StatusCode int
@@ -22,6 +24,21 @@ type S3Error struct {
 	// Message is the human-readable text, e.g.
 	// "Invalid according to Policy: Policy expired."
 	Message string
+	// Details are the elements that S3 puts after Message in its error
+	// document for this code, in S3's order, e.g. ProposedSize and
+	// MaxSizeAllowed for EntityTooLarge, or ArgumentName and ArgumentValue
+	// for InvalidArgument. Optional. The document's RequestId and HostId
+	// belong to the response, not to the error.
+	Details []ErrorDetail
+}
+
+// ErrorDetail is one element of an S3 error document besides Code,
+// Message, RequestId and HostId, such as <MaxSizeAllowed>1024</MaxSizeAllowed>.
+type ErrorDetail struct {
+	// Name is the element's name, e.g. "MaxSizeAllowed".
+	Name string
+	// Value is the element's text, e.g. "1024".
+	Value string
 }
 
 // Error returns "s3post: <Code>: <Message>".
@@ -29,6 +46,21 @@ func (e *S3Error) Error() string { return "s3post: " + e.Code + ": " + e.Message
 
 func s3Error(status int, code, format string, args ...any) *S3Error {
 	return &S3Error{StatusCode: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// with adds details to e, given as name and value pairs.
+func (e *S3Error) with(pairs ...string) *S3Error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		e.Details = append(e.Details, ErrorDetail{Name: pairs[i], Value: pairs[i+1]})
+	}
+	return e
+}
+
+// missingField is S3's answer to a form without one of its required
+// fields.
+func missingField(name string) *S3Error {
+	return s3Error(http.StatusBadRequest, "InvalidArgument", "Bucket POST must contain a field named '%s'.  If it is specified, please check the order of the fields.", name).
+		with("ArgumentName", name, "ArgumentValue", "")
 }
 
 func policyDenied(format string, args ...any) *S3Error {
@@ -58,7 +90,8 @@ type Verifier struct {
 
 // Field is one form field as submitted, in the order it came.
 type Field struct {
-	// Name is the field's name as sent; S3 compares names case-insensitively.
+	// Name is the field's name as sent; S3 compares names ignoring the case
+	// of ASCII letters (and only theirs).
 	Name string
 	// Value is the field's value.
 	Value string
@@ -93,14 +126,19 @@ type Accepted struct {
 	Expiration time.Time
 }
 
-// CheckSize returns an [*S3Error] (EntityTooSmall or EntityTooLarge) when n
-// bytes are outside the policy's content-length-range.
+// CheckSize returns an [*S3Error] (EntityTooSmall or EntityTooLarge) when a
+// file of n bytes is outside the policy's content-length-range; its
+// Details give n as ProposedSize, with the bound it misses. To refuse a
+// file before it is read to its end, pass the size that the request
+// announces.
 func (a *Accepted) CheckSize(n int64) error {
 	if n < a.MinSize {
-		return s3Error(http.StatusBadRequest, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size")
+		return s3Error(http.StatusBadRequest, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size").
+			with("ProposedSize", strconv.FormatInt(n, 10), "MinSizeAllowed", strconv.FormatInt(a.MinSize, 10))
 	}
 	if a.MaxSize >= 0 && n > a.MaxSize {
-		return s3Error(http.StatusBadRequest, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
+		return s3Error(http.StatusBadRequest, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size").
+			with("ProposedSize", strconv.FormatInt(n, 10), "MaxSizeAllowed", strconv.FormatInt(a.MaxSize, 10))
 	}
 	return nil
 }
@@ -116,8 +154,10 @@ func ignoredField(lower string) bool {
 }
 
 // Verify checks a submission and returns what the upload may store. A
-// refusal is an [*S3Error] with S3's status, code and message; other errors
-// (a failing Lookup) are returned wrapped.
+// refusal is an [*S3Error] with S3's status, code, message and details;
+// other errors (a failing Lookup) are returned wrapped. Besides the
+// signature and the policy, it checks the key that ${filename} makes: S3
+// refuses an empty one and one longer than [MaxKeyLength].
 func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error) {
 	now := time.Now
 	if v.Now != nil {
@@ -127,14 +167,14 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 
 	fields := make(map[string]string, len(sub.Fields)+1)
 	for _, f := range sub.Fields {
-		lower := strings.ToLower(f.Name)
+		lower := toLowerASCII(f.Name)
 		if _, dup := fields[lower]; dup {
 			return nil, s3Error(http.StatusBadRequest, "InvalidArgument", "POST requires exactly one value of the field %s", abbreviateS3(f.Name))
 		}
 		fields[lower] = f.Value
 	}
 	if _, ok := fields["key"]; !ok {
-		return nil, s3Error(http.StatusBadRequest, "InvalidArgument", "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.")
+		return nil, missingField("key")
 	}
 	policyB64, ok := fields["policy"]
 	if !ok {
@@ -142,7 +182,7 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 	}
 	for _, name := range []string{"x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature"} {
 		if _, ok := fields[name]; !ok {
-			return nil, s3Error(http.StatusBadRequest, "InvalidArgument", "Bucket POST must contain a field named '%s'.  If it is specified, please check the order of the fields.", name)
+			return nil, missingField(name)
 		}
 	}
 	if fields["x-amz-algorithm"] != Algorithm {
@@ -187,7 +227,7 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 			}
 			continue
 		}
-		field := strings.ToLower(c.Field)
+		field := toLowerASCII(c.Field)
 		covered[field] = true
 		value := fields[field]
 		if field == "bucket" {
@@ -198,7 +238,7 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 		}
 	}
 	for _, f := range sub.Fields {
-		lower := strings.ToLower(f.Name)
+		lower := toLowerASCII(f.Name)
 		if !covered[lower] && !ignoredField(lower) {
 			return nil, policyDenied("Extra input fields: %s", abbreviateS3(f.Name))
 		}
@@ -206,7 +246,43 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 	if !covered["bucket"] {
 		return nil, policyDenied("Extra input fields: bucket")
 	}
+	if err := checkSubstitutedKey(acc.Key); err != nil {
+		return nil, err
+	}
 	return acc, nil
+}
+
+// checkSubstitutedKey refuses the keys that ${filename} can make and S3
+// does not store: an empty one (an empty file name, or one that ends in a
+// slash) and one longer than MaxKeyLength. AWS documents no message for an
+// empty POST key; the one here is what S3-compatible servers that test
+// against AWS (s3rver, Scality CloudServer) answer.
+func checkSubstitutedKey(key string) error {
+	if key == "" {
+		return s3Error(http.StatusBadRequest, "InvalidArgument", "User key must have a length greater than 0.").
+			with("ArgumentName", "key", "ArgumentValue", "")
+	}
+	if len(key) > MaxKeyLength {
+		return s3Error(http.StatusBadRequest, "KeyTooLongError", "Your key is too long").
+			with("Size", strconv.Itoa(len(key)), "MaxSizeAllowed", strconv.Itoa(MaxKeyLength))
+	}
+	return nil
+}
+
+// toLowerASCII returns s with its ASCII capitals in lower case. S3 compares
+// field names ignoring ASCII case only, where strings.ToLower would also
+// turn "\u212Aey" (KELVIN SIGN) into "key".
+func toLowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				b[j] = lowerASCII(b[j])
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 // credentialScope is a parsed x-amz-credential.
@@ -238,7 +314,8 @@ func (v *Verifier) lookup(ctx context.Context, accessKeyID string) (Credentials,
 	}
 	creds, err := v.Lookup(ctx, accessKeyID)
 	if errors.Is(err, ErrNoCredentials) {
-		return Credentials{}, s3Error(http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
+		return Credentials{}, s3Error(http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.").
+			with("AWSAccessKeyId", accessKeyID)
 	}
 	if err != nil {
 		return Credentials{}, fmt.Errorf("s3post: looking up access key %s: %w", quote(accessKeyID), err)
@@ -252,9 +329,26 @@ func checkSignature(creds Credentials, scope parsedScope, signature, policyB64 s
 	got, err := hex.DecodeString(signature)
 	want := hmacSHA256(deriveSigningKey(creds.SecretAccessKey, scope.date, scope.region), policyB64)
 	if err != nil || !hmac.Equal(got, want) {
-		return s3Error(http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+		// S3 shows what it signed: for a form, the policy field.
+		return s3Error(http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.").
+			with("AWSAccessKeyId", scope.accessKeyID, "StringToSign", policyB64, "SignatureProvided", signature, "StringToSignBytes", spacedHex(policyB64))
 	}
 	return nil
+}
+
+// spacedHex is s in hex, a space between bytes, as S3's StringToSignBytes.
+func spacedHex(s string) string {
+	if s == "" {
+		return ""
+	}
+	b := make([]byte, 0, 3*len(s)-1)
+	for i := 0; i < len(s); i++ {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = hex.AppendEncode(b, []byte{s[i]})
+	}
+	return string(b)
 }
 
 // substituteFilename replaces ${filename} in a field value with the base

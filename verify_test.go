@@ -272,6 +272,11 @@ func FuzzVerifyRoundTrip(f *testing.F) {
 		}
 		sub := submission("example-bucket", post, extra, filename)
 		acc, err := testVerifier().Verify(context.Background(), sub)
+		if k := substituteFilename(key, filename); k == "" || len(k) > MaxKeyLength {
+			var s3err *S3Error
+			require.True(t, errors.As(err, &s3err), "the file name %q makes the key %q, which S3 refuses", filename, k)
+			return
+		}
 		require.NoError(t, err, "the verifier refused a form that PresignPost signed")
 		require.Equal(t, substituteFilename(key, filename), acc.Key)
 
@@ -300,4 +305,153 @@ func FuzzVerifyRoundTrip(f *testing.F) {
 		var s3err *S3Error
 		require.True(t, errors.As(err, &s3err), "changing %s by %q was not refused", name, mutation)
 	})
+}
+
+// TestVerifyKeyAfterFilename checks the key that ${filename} makes: S3
+// refuses one left empty (by an empty file name, or one that ends in a
+// slash) and one longer than 1,024 bytes.
+func TestVerifyKeyAfterFilename(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", 1000) + "${filename}"
+	tests := []struct {
+		reason, key, filename string
+		want                  string // the key, or "" for a refusal
+		status                int
+		code, msg             string
+	}{
+		{reason: "an empty file name", key: "${filename}", filename: "", status: 400, code: "InvalidArgument", msg: "User key must have a length greater than 0."},
+		{reason: "a file name that ends in a slash", key: "${filename}", filename: "dir/", status: 400, code: "InvalidArgument", msg: "User key must have a length greater than 0."},
+		{reason: "a Windows path that ends in a backslash", key: "${filename}", filename: `C:\dir\`, status: 400, code: "InvalidArgument", msg: "User key must have a length greater than 0."},
+		{reason: "a prefix and an empty file name: a key like a folder", key: "uploads/${filename}", filename: "", want: "uploads/"},
+		{reason: "1,024 bytes after the substitution", key: long, filename: strings.Repeat("b", 24), want: strings.Repeat("a", 1000) + strings.Repeat("b", 24)},
+		{reason: "1,025 bytes after the substitution", key: long, filename: strings.Repeat("b", 25), status: 400, code: "KeyTooLongError", msg: "Your key is too long"},
+		{reason: "a long file name after its directories are cut", key: long, filename: strings.Repeat("d", 100) + "/" + strings.Repeat("b", 24), want: strings.Repeat("a", 1000) + strings.Repeat("b", 24)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.reason, func(t *testing.T) {
+			t.Parallel()
+			post := presignForTest(t, PostInput{Bucket: "example-bucket", Key: tc.key})
+			acc, err := testVerifier().Verify(context.Background(), submission("example-bucket", post, nil, tc.filename))
+			if tc.want != "" {
+				require.NoError(t, err)
+				assert.Equal(t, tc.want, acc.Key)
+				return
+			}
+			assert.True(t, acc == nil, "the form was accepted")
+			assertS3Error(t, err, tc.status, tc.code, tc.msg)
+		})
+	}
+}
+
+// TestVerifyNamesFoldASCIICaseOnly checks that field names compare as S3
+// compares them, ignoring the case of ASCII letters only: "\u212Aey"
+// (KELVIN SIGN) is not "key", whatever Unicode case folding says.
+func TestVerifyNamesFoldASCIICaseOnly(t *testing.T) {
+	t.Parallel()
+	const kelvin = "\u212A"
+	credential := testAccessKey + "/20261125/eu-central-1/s3/aws4_request"
+	signed := func(conditions string) Submission {
+		doc := `{"expiration": "2099-01-01T00:00:00Z", "conditions": [` + conditions +
+			`, {"x-amz-algorithm": "AWS4-HMAC-SHA256"}, {"x-amz-credential": "` + credential + `"}, {"x-amz-date": "20261125T143015Z"}]}`
+		policy := base64.StdEncoding.EncodeToString([]byte(doc))
+		return Submission{Bucket: "example-bucket", Fields: []Field{
+			{"key", "k"}, {"policy", policy}, {"x-amz-algorithm", Algorithm},
+			{"x-amz-credential", credential}, {"x-amz-date", "20261125T143015Z"},
+			{"x-amz-signature", signPolicy(deriveSigningKey(testSecret, "20261125", "eu-central-1"), policy)},
+		}}
+	}
+	rename := func(sub Submission, from, to string) Submission {
+		for i := range sub.Fields {
+			if sub.Fields[i].Name == from {
+				sub.Fields[i].Name = to
+			}
+		}
+		return sub
+	}
+	tests := []struct {
+		reason    string
+		sub       Submission
+		status    int
+		code, msg string
+	}{
+		{"ASCII capitals in a field name", rename(signed(`{"bucket": "example-bucket"}, {"key": "k"}`), "key", "KEY"), 0, "", ""},
+		{"ASCII capitals in a condition's field", signed(`{"BUCKET": "example-bucket"}, ["starts-with", "$KeY", ""]`), 0, "", ""},
+		{"a field named with KELVIN SIGN is not the key", rename(signed(`{"bucket": "example-bucket"}, {"key": "k"}`), "key", kelvin+"ey"), 400, "InvalidArgument", "field named 'key'"},
+		{"a condition on KELVIN SIGN does not cover the key", signed(`{"bucket": "example-bucket"}, ["starts-with", "$` + kelvin + `ey", ""]`), 403, "AccessDenied", "Extra input fields: key"},
+		{"a condition on KELVIN SIGN is not the bucket's: the form has no such field", signed(`{"buc` + kelvin + `et": "example-bucket"}, {"key": "k"}`), 403, "AccessDenied", "Policy Condition failed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.reason, func(t *testing.T) {
+			t.Parallel()
+			acc, err := testVerifier().Verify(context.Background(), tc.sub)
+			if tc.code == "" {
+				require.NoError(t, err)
+				assert.Equal(t, "k", acc.Key)
+				return
+			}
+			assert.True(t, acc == nil, "the form was accepted")
+			assertS3Error(t, err, tc.status, tc.code, tc.msg)
+		})
+	}
+}
+
+// TestVerifyErrorDetails checks the elements that S3 adds to its error
+// document for each code, which S3Error.Details carries.
+func TestVerifyErrorDetails(t *testing.T) {
+	t.Parallel()
+	post := presignForTest(t, PostInput{Bucket: "example-bucket", Key: "k"})
+	acc := &Accepted{MinSize: 2, MaxSize: 10}
+	detailsOf := func(err error) []ErrorDetail {
+		var s3err *S3Error
+		require.True(t, errors.As(err, &s3err), "want an *S3Error, got %v", err)
+		return s3err.Details
+	}
+	verify := func(edit func(*Submission)) error {
+		sub := submission("example-bucket", post, nil, "f")
+		edit(&sub)
+		_, err := testVerifier().Verify(context.Background(), sub)
+		return err
+	}
+	withField := func(name, value string) func(*Submission) {
+		return func(s *Submission) {
+			for i := range s.Fields {
+				if strings.EqualFold(s.Fields[i].Name, name) {
+					s.Fields[i].Value = value
+				}
+			}
+		}
+	}
+	tests := []struct {
+		reason string
+		err    error
+		want   []ErrorDetail
+	}{
+		{"EntityTooSmall", acc.CheckSize(1), []ErrorDetail{{"ProposedSize", "1"}, {"MinSizeAllowed", "2"}}},
+		{"EntityTooLarge", acc.CheckSize(11), []ErrorDetail{{"ProposedSize", "11"}, {"MaxSizeAllowed", "10"}}},
+		{"a missing field", verify(func(s *Submission) {
+			s.Fields = withoutField(s.Fields, "x-amz-date")
+		}), []ErrorDetail{{"ArgumentName", "x-amz-date"}, {"ArgumentValue", ""}}},
+		{"an unknown access key", verify(withField("x-amz-credential", "NOSUCHKEY/20261125/eu-central-1/s3/aws4_request")), []ErrorDetail{{"AWSAccessKeyId", "NOSUCHKEY"}}},
+		{"a wrong signature", verify(withField("x-amz-signature", "00ff")), []ErrorDetail{
+			{"AWSAccessKeyId", testAccessKey}, {"StringToSign", post.Fields["policy"]}, {"SignatureProvided", "00ff"},
+			{"StringToSignBytes", spacedHex(post.Fields["policy"])},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.reason, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tc.want, detailsOf(tc.err))
+		})
+	}
+	assert.Equal(t, "65 79 4a", spacedHex("eyJ"), "StringToSignBytes is hex, a space between bytes")
+}
+
+func withoutField(fields []Field, name string) []Field {
+	var kept []Field
+	for _, f := range fields {
+		if !strings.EqualFold(f.Name, name) {
+			kept = append(kept, f)
+		}
+	}
+	return kept
 }

@@ -140,8 +140,8 @@ const fetchPage = `<!doctype html><html><body><pre id="result"></pre><script>
 
 // TestBrowserFetchCORS uploads with fetch() + FormData from a page on another
 // origin, which needs CORS on the bucket (set on VersityGW by
-// scripts/e2e-servers.sh; s3posttest allows every origin), and checks that
-// the page could read S3's answer.
+// scripts/e2e-servers.sh, and the same rule on s3posttest by loadEnv), and
+// checks that the page could read S3's answer.
 func TestBrowserFetchCORS(t *testing.T) {
 	e := loadEnv(t)
 	for _, s := range e.servers {

@@ -80,6 +80,15 @@ func loadEnv(t *testing.T) *env {
 		Region:          e.region,
 		AccessKeyID:     e.accessKey,
 		SecretAccessKey: e.secretKey,
+		// The CORS configuration that scripts/e2e-servers.sh gives the
+		// real servers' bucket (CORS_XML).
+		CORS: []s3posttest.CORSRule{{
+			AllowedOrigins: []string{"*"},
+			AllowedMethods: []string{"GET", "HEAD", "PUT", "POST"},
+			AllowedHeaders: []string{"*"},
+			ExposeHeaders:  []string{"ETag", "Location"},
+			MaxAgeSeconds:  600,
+		}},
 	})
 	t.Cleanup(mem.Close)
 	e.servers = append(e.servers, server{name: "s3posttest", url: mem.URL, client: e.s3Client(mem.URL)})

@@ -12,8 +12,9 @@
 // enforced while it reads, needs the file to be the last part, answers with
 // S3's statuses and XML errors, honours success_action_status and
 // success_action_redirect, stores objects with their content type and
-// x-amz-meta-* metadata, serves them back with GET, and answers CORS
-// preflights so that a page on another origin can upload with fetch().
+// x-amz-meta-* metadata, and serves them back with GET. Requests from
+// pages on other origins get the CORS answers that S3 gives for the
+// buckets' CORS configuration (Config.CORS).
 package s3posttest
 
 import (
@@ -22,17 +23,19 @@ import (
 	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -59,6 +62,17 @@ type Config struct {
 	// MaxObjectSize is the largest file accepted, in bytes, whatever the
 	// policy allows. Optional; default DefaultMaxObjectSize.
 	MaxObjectSize int64
+	// CORS is the CORS configuration of every bucket, in S3's terms: the
+	// first rule that matches a request from another origin applies, a
+	// preflight that none matches is refused, and an answer that none
+	// matches has no CORS headers. Optional. Nil gives the configuration
+	// of a bucket set up for browser uploads: any origin may GET, HEAD and
+	// POST with any request header, preflights are cached for 3000
+	// seconds, and no response header is exposed, so that a page which
+	// reads ETag or Location needs them in ExposeHeaders here, as it does
+	// on S3. An empty, non-nil slice is a bucket without a CORS
+	// configuration, as a new S3 bucket is.
+	CORS []CORSRule
 	// Now is the server's clock. Optional; nil means time.Now.
 	Now func() time.Time
 }
@@ -87,7 +101,7 @@ type Server struct {
 	// Forms are posted to URL/bucket.
 	URL string
 
-	cfg      Config
+	cfg      Config // with the server's own copy of the CORS rules
 	buckets  map[string]bool
 	verifier *s3post.Verifier
 	http     *httptest.Server
@@ -113,6 +127,7 @@ func NewServer(cfg Config) *Server {
 	if cfg.MaxObjectSize <= 0 {
 		cfg.MaxObjectSize = DefaultMaxObjectSize
 	}
+	cfg.CORS = cloneCORS(cfg.CORS)
 	s := &Server{cfg: cfg, buckets: map[string]bool{}, objects: map[string]map[string]*Object{}}
 	for _, b := range cfg.Buckets {
 		s.buckets[b] = true
@@ -209,17 +224,18 @@ func (s *Server) target(r *http.Request) (bucket, key string) {
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if origin := r.Header.Get("Origin"); origin != "" {
-		w.Header().Set("Access-Control-Allow-Origin", "*")
-		w.Header().Set("Access-Control-Expose-Headers", "ETag, Location")
-	}
+	setRequestIDs(w.Header())
+	bucket, key := s.target(r)
 	if r.Method == http.MethodOptions {
-		s.preflight(w, r)
+		s.preflight(w, r, bucket, key)
 		return
 	}
-	bucket, key := s.target(r)
+	if origin := r.Header.Get("Origin"); origin != "" && s.buckets[bucket] {
+		s.actualCORS(w.Header(), r, origin)
+	}
 	if !s.buckets[bucket] {
-		writeError(w, &s3post.S3Error{StatusCode: http.StatusNotFound, Code: "NoSuchBucket", Message: "The specified bucket does not exist"})
+		writeError(w, &s3post.S3Error{StatusCode: http.StatusNotFound, Code: "NoSuchBucket", Message: "The specified bucket does not exist",
+			Details: []s3post.ErrorDetail{{Name: "BucketName", Value: bucket}}})
 		return
 	}
 	switch {
@@ -228,66 +244,197 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && key != "":
 		s.serveObject(w, r, bucket, key)
 	default:
-		writeError(w, &s3post.S3Error{StatusCode: http.StatusMethodNotAllowed, Code: "MethodNotAllowed", Message: "The specified method is not allowed against this resource."})
+		resource := "OBJECT"
+		if key == "" {
+			resource = "BUCKET"
+		}
+		writeError(w, &s3post.S3Error{StatusCode: http.StatusMethodNotAllowed, Code: "MethodNotAllowed", Message: "The specified method is not allowed against this resource.",
+			Details: []s3post.ErrorDetail{{Name: "Method", Value: r.Method}, {Name: "ResourceType", Value: resource}}})
 	}
 }
 
-// preflight answers a CORS preflight for any origin.
-func (s *Server) preflight(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Origin") == "" || r.Header.Get("Access-Control-Request-Method") == "" {
-		writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "BadRequest", Message: "Insufficient information. Origin request header needed."})
-		return
+// Limits on the multipart body: S3's, and s3posttest's own bounds on
+// reading.
+const (
+	// maxPreData is S3's limit on the fields before the file. It counts
+	// every byte of the body before the file's content: each part before
+	// the file with its delimiter line, headers and line breaks, and the
+	// file part's own delimiter line and headers.
+	maxPreData = 20 << 10
+	// preDataReadLimit bounds what is read of the body before the file
+	// part starts, whatever the body holds (a preamble, parts without a
+	// name, headers of any length): maxPreData, plus what the multipart
+	// reader reads ahead of the part it parses (4 KB), with room to spare.
+	preDataReadLimit = maxPreData + 8<<10
+	// maxAfterFile bounds what is read of the body after the file: S3
+	// ignores the fields there, but it reads the body to its end, and an
+	// upload whose body ends early is refused.
+	maxAfterFile = 1 << 20
+)
+
+// bodyReader reads a request body for the multipart reader. It counts the
+// bytes, fails once limit bytes are read, and keeps the error with which
+// the body ended early (shorter than its Content-Length, or chunked without
+// the last chunk).
+type bodyReader struct {
+	r     io.Reader
+	n     int64 // bytes read
+	limit int64 // the bytes that may be read
+	hit   bool  // whether a read failed at the limit
+	err   error // the body's first error other than io.EOF
+}
+
+var errBodyLimit = errors.New("s3posttest: read limit reached")
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	if b.n >= b.limit {
+		b.hit = true
+		return 0, errBodyLimit
 	}
-	h := w.Header()
-	h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST")
-	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
-		h.Set("Access-Control-Allow-Headers", req)
+	if int64(len(p)) > b.limit-b.n {
+		p = p[:b.limit-b.n]
 	}
-	h.Set("Access-Control-Max-Age", "3000")
-	h.Set("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method")
-	w.WriteHeader(http.StatusOK)
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if err != nil && err != io.EOF && b.err == nil {
+		b.err = err
+	}
+	return n, err
+}
+
+// failure is S3's answer to a body that could not be read as multipart:
+// IncompleteBody when the body itself ended early, atLimit when the read
+// limit stopped it, and MalformedPOSTRequest when the body is whole but
+// its multipart is not.
+func (b *bodyReader) failure(atLimit *s3post.S3Error) *s3post.S3Error {
+	switch {
+	case b.err != nil:
+		return &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "IncompleteBody", Message: "You did not provide the number of bytes specified by the Content-Length HTTP header."}
+	case b.hit:
+		return atLimit
+	}
+	return &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "MalformedPOSTRequest", Message: "The body of your POST request is not well-formed multipart/form-data."}
+}
+
+// preDataTooLarge is S3's answer to fields over maxPreData, as S3 sends
+// it (AWS's error list spells the code MaxPostPreDataLengthExceededError
+// and the message "...preceding the upload file were too large.").
+func preDataTooLarge() *s3post.S3Error {
+	return &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "MaxPostPreDataLengthExceeded", Message: "Your POST request fields preceeding the upload file was too large.",
+		Details: []s3post.ErrorDetail{{Name: "MaxPostPreDataLengthBytes", Value: strconv.Itoa(maxPreData)}}}
+}
+
+func requestTooLarge() *s3post.S3Error {
+	return &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "MaxMessageLengthExceeded", Message: "Your request was too big."}
 }
 
 // upload takes a multipart POST as S3 does: fields first, verified when the
-// file part starts, the file streamed with the size range enforced.
+// file part starts, the file streamed with the size range enforced, and
+// the rest of the body read before anything is stored.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request, bucket string) {
 	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
 		writeError(w, &s3post.S3Error{StatusCode: http.StatusPreconditionFailed, Code: "PreconditionFailed",
-			Message: "At least one of the pre-conditions you specified did not hold: Bucket POST must be of the enclosure-type multipart/form-data"})
+			Message: "At least one of the pre-conditions you specified did not hold",
+			Details: []s3post.ErrorDetail{{Name: "Condition", Value: "Bucket POST must be of the enclosure-type multipart/form-data"}}})
 		return
 	}
-	mr := multipart.NewReader(r.Body, params["boundary"])
+	body := &bodyReader{r: r.Body, limit: preDataReadLimit}
+	mr := multipart.NewReader(body, params["boundary"])
+	delimiter := len("--"+params["boundary"]) + 2 // the line before each part
 	sub := s3post.Submission{Bucket: bucket}
-	const maxFieldsSize = 20 << 10 // S3's limit on the fields before the file
-	fieldsSize := 0
+	preData := 0 // the bytes before the file's content, as maxPreData counts them
 	for {
 		part, err := mr.NextRawPart() // S3 applies no transfer decoding
 		if err == io.EOF {
-			writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "InvalidArgument", Message: "POST requires exactly one file upload per request."})
+			if failed := finish(nil, body); failed != nil {
+				writeError(w, failed)
+				return
+			}
+			writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "InvalidArgument", Message: "POST requires exactly one file upload per request.",
+				Details: []s3post.ErrorDetail{{Name: "ArgumentName", Value: "file"}, {Name: "ArgumentValue", Value: "0"}}})
 			return
 		}
 		if err != nil {
-			writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "MalformedPOSTRequest", Message: "The body of your POST request is not well-formed multipart/form-data."})
+			writeError(w, body.failure(preDataTooLarge()))
 			return
 		}
-		if strings.EqualFold(part.FormName(), "file") {
+		preData += delimiter + headerSize(part.Header) + 2
+		if isFilePart(part.FormName()) {
+			if preData > maxPreData {
+				writeError(w, preDataTooLarge())
+				return
+			}
 			sub.Filename = rawFilename(part)
-			s.store(w, r, sub, part)
+			body.limit = math.MaxInt64 // the file is bounded where it is read
+			s.store(w, r, sub, part, mr, body)
 			return
 		}
-		fieldsSize += len(part.FormName())
-		value, err := io.ReadAll(io.LimitReader(part, max(0, maxFieldsSize+1-int64(fieldsSize))))
-		fieldsSize += len(value)
-		if err != nil || fieldsSize > maxFieldsSize {
-			writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "MaxPostPreDataLengthExceeded", Message: "Your POST request fields preceding the upload file were too large."})
+		value, err := io.ReadAll(io.LimitReader(part, max(0, maxPreData+1-int64(preData))))
+		if err != nil {
+			writeError(w, body.failure(preDataTooLarge()))
+			return
+		}
+		preData += len(value) + 2 // and the line break before the next delimiter
+		if preData > maxPreData {
+			writeError(w, preDataTooLarge())
 			return
 		}
 		sub.Fields = append(sub.Fields, s3post.Field{Name: part.FormName(), Value: string(value)})
 	}
 }
 
-func (s *Server) store(w http.ResponseWriter, r *http.Request, sub s3post.Submission, file io.Reader) {
+// isFilePart reports whether a part's name is "file", ignoring the case of
+// ASCII letters only, as S3 compares names.
+func isFilePart(name string) bool {
+	if len(name) != len("file") {
+		return false
+	}
+	for i := range len(name) {
+		if name[i]|0x20 != "file"[i] { // 0x20 is the bit of ASCII lower case
+			return false
+		}
+	}
+	return true
+}
+
+// headerSize is the size of a part's header lines as a browser writes
+// them: "Name: value" and a line break for each value.
+func headerSize(h textproto.MIMEHeader) int {
+	n := 0
+	for name, values := range h {
+		for _, v := range values {
+			n += len(name) + len(": ") + len(v) + 2
+		}
+	}
+	return n
+}
+
+// finish reads the body after the file to its end, as S3 does before it
+// answers: the parts there are ignored, but a body that ends early, or
+// whose multipart does not end, is refused. With mr nil, the multipart has
+// ended and only what follows it is left.
+func finish(mr *multipart.Reader, body *bodyReader) *s3post.S3Error {
+	body.limit = body.n + maxAfterFile
+	for mr != nil {
+		part, err := mr.NextRawPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return body.failure(requestTooLarge())
+		}
+		if _, err := io.Copy(io.Discard, part); err != nil {
+			return body.failure(requestTooLarge())
+		}
+	}
+	if _, err := io.Copy(io.Discard, body); err != nil { // the epilogue
+		return body.failure(requestTooLarge())
+	}
+	return nil
+}
+
+func (s *Server) store(w http.ResponseWriter, r *http.Request, sub s3post.Submission, file io.Reader, mr *multipart.Reader, rest *bodyReader) {
 	acc, err := s.verifier.Verify(r.Context(), sub)
 	if err != nil {
 		writeError(w, err)
@@ -298,16 +445,25 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, sub s3post.Submis
 		limit = acc.MaxSize
 	}
 	body, err := io.ReadAll(io.LimitReader(file, limit+1))
+	size := int64(len(body))
+	if err == nil && size > limit {
+		size, err = proposedSize(size, file, r.ContentLength)
+	}
 	if err != nil {
-		writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "IncompleteBody", Message: "You did not provide the number of bytes specified by the Content-Length HTTP header."})
+		writeError(w, rest.failure(requestTooLarge()))
 		return
 	}
-	if err := acc.CheckSize(int64(len(body))); err != nil {
+	if err := acc.CheckSize(size); err != nil {
 		writeError(w, err)
 		return
 	}
-	if int64(len(body)) > limit {
-		writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "EntityTooLarge", Message: "Your proposed upload exceeds the maximum allowed size"})
+	if size > limit {
+		writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "EntityTooLarge", Message: "Your proposed upload exceeds the maximum allowed size",
+			Details: []s3post.ErrorDetail{{Name: "ProposedSize", Value: strconv.FormatInt(size, 10)}, {Name: "MaxSizeAllowed", Value: strconv.FormatInt(limit, 10)}}})
+		return
+	}
+	if failed := finish(mr, rest); failed != nil {
+		writeError(w, failed)
 		return
 	}
 	sum := md5.Sum(body)
@@ -335,6 +491,28 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, sub s3post.Submis
 	s.respond(w, r, obj, acc.Fields)
 }
 
+// maxSizeScan bounds what is read of a file over its size limit to tell
+// its size.
+const maxSizeScan = 1 << 20
+
+// proposedSize is the size that S3 reports for a file over its limit, of
+// which read bytes were read: the file's size when it ends within
+// maxSizeScan more bytes, else the request's Content-Length, which S3
+// reports for a body it refuses unread, or what was read when the request
+// has no length.
+func proposedSize(read int64, file io.Reader, contentLength int64) (int64, error) {
+	n, err := io.CopyN(io.Discard, file, maxSizeScan)
+	switch {
+	case err == io.EOF:
+		return read + n, nil
+	case err != nil:
+		return 0, err
+	case contentLength > 0:
+		return contentLength, nil
+	}
+	return read + n, nil
+}
+
 // respond answers a stored upload as success_action_redirect or
 // success_action_status ask.
 func (s *Server) respond(w http.ResponseWriter, r *http.Request, obj *Object, fields map[string]string) {
@@ -359,15 +537,14 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, obj *Object, fi
 	case "200":
 		w.WriteHeader(http.StatusOK)
 	case "201":
-		w.Header().Set("Content-Type", "application/xml")
-		w.WriteHeader(http.StatusCreated)
-		_ = xml.NewEncoder(w).Encode(struct {
-			XMLName  xml.Name `xml:"PostResponse"`
-			Location string   `xml:"Location"`
-			Bucket   string   `xml:"Bucket"`
-			Key      string   `xml:"Key"`
-			ETag     string   `xml:"ETag"`
-		}{Location: location, Bucket: obj.Bucket, Key: obj.Key, ETag: obj.ETag})
+		var doc xmlDocument
+		doc.open("PostResponse")
+		doc.element("Location", location)
+		doc.element("Bucket", obj.Bucket)
+		doc.element("Key", obj.Key)
+		doc.element("ETag", obj.ETag)
+		doc.close("PostResponse")
+		doc.write(w, http.StatusCreated)
 	default:
 		w.WriteHeader(http.StatusNoContent)
 	}
@@ -381,7 +558,8 @@ func (s *Server) objectURL(obj *Object) string {
 func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, bucket, key string) {
 	obj, ok := s.Object(bucket, key)
 	if !ok {
-		writeError(w, &s3post.S3Error{StatusCode: http.StatusNotFound, Code: "NoSuchKey", Message: "The specified key does not exist."})
+		writeError(w, &s3post.S3Error{StatusCode: http.StatusNotFound, Code: "NoSuchKey", Message: "The specified key does not exist.",
+			Details: []s3post.ErrorDetail{{Name: "Key", Value: key}}})
 		return
 	}
 	h := w.Header()
@@ -426,19 +604,3 @@ func (c Config) GoString() string { return c.String() }
 
 // String describes the server without its secret.
 func (s *Server) String() string { return "s3posttest.Server(" + s.URL + ")" }
-
-// writeError answers with S3's XML error document.
-func writeError(w http.ResponseWriter, err error) {
-	var s3err *s3post.S3Error
-	if !errors.As(err, &s3err) {
-		s3err = &s3post.S3Error{StatusCode: http.StatusInternalServerError, Code: "InternalError", Message: "We encountered an internal error. Please try again."}
-	}
-	w.Header().Set("Content-Type", "application/xml")
-	w.WriteHeader(s3err.StatusCode)
-	_ = xml.NewEncoder(w).Encode(struct {
-		XMLName   xml.Name `xml:"Error"`
-		Code      string   `xml:"Code"`
-		Message   string   `xml:"Message"`
-		RequestID string   `xml:"RequestId"`
-	}{Code: s3err.Code, Message: s3err.Message, RequestID: randomHex(8)})
-}
