@@ -270,6 +270,7 @@ start_seaweedfs() {
 # $STATE/ceph/run; their logs are in $STATE/ceph/log.
 start_ceph() {
   local dir=$STATE/ceph fsid osd_uuid osd_id
+  rm -rf "$dir" # a cluster of an earlier start, stopped by cmd_stop
   mkdir -p "$dir/mon" "$dir/osd" "$dir/run" "$dir/log"
   fsid=$(cat /proc/sys/kernel/random/uuid)
   osd_uuid=$(cat /proc/sys/kernel/random/uuid)
