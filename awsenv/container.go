@@ -29,7 +29,8 @@ import (
 //   - AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, or else
 //     AWS_CONTAINER_AUTHORIZATION_TOKEN: the value of the Authorization
 //     header. The file is read again on every call, since the agent rotates
-//     it.
+//     it; it must be a regular file of at most 16 KiB (a FIFO, a device or
+//     a larger file is refused before any request).
 //
 // The endpoint answers a GET with the credentials as JSON (AccessKeyId,
 // SecretAccessKey, Token, Expiration).
@@ -38,7 +39,7 @@ import (
 // variable is set. Anything else that goes wrong is an error of its own,
 // which stops a chain: a URI that is malformed or not allowed (an
 // [*s3post.InputError] wrapping [s3post.ErrInvalidEndpoint]), a token file
-// that is missing or empty, an endpoint that does not answer in time, an
+// that is missing, empty, not a regular file or too large, an endpoint that does not answer in time, an
 // HTTP error status (the error quotes the endpoint's "code" and "message"
 // when it gives them as JSON), an answer that is not the expected JSON,
 // credentials without keys, or credentials that have already expired
@@ -86,7 +87,7 @@ func (p ContainerProvider) Retrieve(ctx context.Context) (s3post.Credentials, er
 	if err != nil {
 		return s3post.Credentials{}, err
 	}
-	token, err := containerToken(getenv)
+	token, err := containerToken(ctx, getenv)
 	if err != nil {
 		return s3post.Credentials{}, fmt.Errorf("s3post: %s: %w", containerLabel, err)
 	}
@@ -167,11 +168,11 @@ func containerHostAllowed(host string) bool {
 // containerToken returns the authorization token: the content of
 // AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, read now, or else the value of
 // AWS_CONTAINER_AUTHORIZATION_TOKEN, or "" for none.
-func containerToken(getenv func(string) string) (string, error) {
+func containerToken(ctx context.Context, getenv func(string) string) (string, error) {
 	token, from := getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN"), "AWS_CONTAINER_AUTHORIZATION_TOKEN"
 	if path := getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); path != "" {
 		var err error
-		if token, err = readTokenFile(path, "the token file of AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); err != nil {
+		if token, err = readTokenFile(ctx, path, "the token file of AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", maxContainerTokenFileSize); err != nil {
 			return "", err
 		}
 		from = "the file of AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
