@@ -28,7 +28,8 @@ import (
 //   - AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, or else
 //     AWS_CONTAINER_AUTHORIZATION_TOKEN: the value of the Authorization
 //     header. The file is read again on every call, since the agent rotates
-//     it.
+//     it; it must be a regular file of at most 16 KiB (a FIFO, a device or
+//     a larger file is refused before any request).
 //
 // The endpoint answers a GET with the credentials as JSON (AccessKeyId,
 // SecretAccessKey, Token, Expiration).
@@ -37,14 +38,14 @@ import (
 // variable is set. Anything else that goes wrong is an error of its own,
 // which stops a chain: a URI that is malformed or not allowed (an
 // [*s3post.InputError] wrapping [s3post.ErrInvalidEndpoint]), a token file
-// that is missing or empty, an endpoint that does not answer in time, an
-// HTTP error status (the error gives the endpoint's JSON "code" when it has
-// the shape of one), an answer that is not the expected JSON, credentials
-// without keys, or credentials that have already expired (wrapping
-// [s3post.ErrCredentialsExpired]). Of an answer, errors quote only the
-// status, an error code of letters and dots that shares nothing with the
-// token or the answer's keys, and lengths; never a message, a body or a
-// header.
+// that is missing, empty, not a regular file or too large, an endpoint that
+// does not answer in time, an HTTP error status (the error gives the
+// endpoint's JSON "code" when it has the shape of one), an answer that is
+// not the expected JSON, credentials without keys, or credentials that have
+// already expired (wrapping [s3post.ErrCredentialsExpired]). Of an answer,
+// errors quote only the status, an error code of letters and dots that
+// shares nothing with the token or the answer's keys, and lengths; never a
+// message, a body or a header.
 //
 // Every call asks the endpoint; wrap the provider in a [s3post.CredentialsCache].
 // The zero value is ready to use, and Retrieve is safe for concurrent use.
@@ -87,7 +88,7 @@ func (p ContainerProvider) Retrieve(ctx context.Context) (s3post.Credentials, er
 	if err != nil {
 		return s3post.Credentials{}, err
 	}
-	token, err := containerToken(getenv)
+	token, err := containerToken(ctx, getenv)
 	if err != nil {
 		return s3post.Credentials{}, fmt.Errorf("s3post: %s: %w", containerLabel, err)
 	}
@@ -168,11 +169,11 @@ func containerHostAllowed(host string) bool {
 // containerToken returns the authorization token: the content of
 // AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, read now, or else the value of
 // AWS_CONTAINER_AUTHORIZATION_TOKEN, or "" for none.
-func containerToken(getenv func(string) string) (string, error) {
+func containerToken(ctx context.Context, getenv func(string) string) (string, error) {
 	token, from := getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN"), "AWS_CONTAINER_AUTHORIZATION_TOKEN"
 	if path := getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); path != "" {
 		var err error
-		if token, err = readTokenFile(path, "the token file of AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); err != nil {
+		if token, err = readTokenFile(ctx, path, "the token file of AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", maxContainerTokenFileSize); err != nil {
 			return "", err
 		}
 		from = "the file of AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"

@@ -39,7 +39,9 @@ import (
 // Retrieve returns an error wrapping [s3post.ErrNoCredentials] when the profile is
 // "default" and neither file has it, or when the profile has no credentials
 // at all; a missing file is not an error. It returns other errors, which stop
-// a chain, when a file cannot be read or parsed, when a profile asked for by
+// a chain, when a file cannot be read or parsed, when it is not a regular
+// file (a FIFO or a device such as /dev/zero is refused, not read) or is
+// larger than 1 MiB, when a profile asked for by
 // name (Profile or AWS_PROFILE) is in neither file, and for profiles that
 // s3post does not support yet, because they need network calls: a profile
 // that assumes a role (role_arn; even with static keys, since the AWS SDKs
@@ -55,12 +57,14 @@ type SharedFilesProvider struct {
 	Profile string
 
 	// CredentialsFile is the path of the shared credentials file. A leading
-	// "~/" stands for the home directory. Optional; the default is the value
-	// of AWS_SHARED_CREDENTIALS_FILE, or else ~/.aws/credentials.
+	// "~/" stands for the home directory. It must be a regular file of at
+	// most 1 MiB, or not exist. Optional; the default is the value of
+	// AWS_SHARED_CREDENTIALS_FILE, or else ~/.aws/credentials.
 	CredentialsFile string
 
 	// ConfigFile is the path of the shared config file. A leading "~/"
-	// stands for the home directory. Optional; the default is the value of
+	// stands for the home directory. It must be a regular file of at most
+	// 1 MiB, or not exist. Optional; the default is the value of
 	// AWS_CONFIG_FILE, or else ~/.aws/config.
 	ConfigFile string
 
@@ -81,7 +85,7 @@ type SharedFilesProvider struct {
 
 // Retrieve reads the credentials of the profile.
 func (p SharedFilesProvider) Retrieve(ctx context.Context) (s3post.Credentials, error) {
-	prof, err := p.load()
+	prof, err := p.load(ctx)
 	if err != nil {
 		return s3post.Credentials{}, err
 	}
@@ -121,7 +125,9 @@ func (p SharedFilesProvider) Retrieve(ctx context.Context) (s3post.Credentials, 
 // when it has none. It fails, as Retrieve does, when a file cannot be read or
 // parsed, or when a profile asked for by name is in neither file.
 func (p SharedFilesProvider) Region() (string, error) {
-	prof, err := p.load()
+	// The files are regular files of bounded size (see readSmallFile), so
+	// that reading them cannot block: no context is needed.
+	prof, err := p.load(context.Background())
 	if err != nil {
 		return "", err
 	}
@@ -152,7 +158,7 @@ type sharedProfile struct {
 	cred, conf         map[string]string // nil when the file lacks the profile
 }
 
-func (p SharedFilesProvider) load() (*sharedProfile, error) {
+func (p SharedFilesProvider) load(ctx context.Context) (*sharedProfile, error) {
 	getenv := orGetenv(p.Getenv)
 	prof := &sharedProfile{name: p.Profile, explicit: true}
 	if prof.name == "" {
@@ -170,10 +176,10 @@ func (p SharedFilesProvider) load() (*sharedProfile, error) {
 	confPath := firstNonEmpty(p.ConfigFile, getenv("AWS_CONFIG_FILE"), filepath.Join("~", ".aws", "config"))
 
 	var err error
-	if prof.credFile, err = readSharedFile(credPath, home); err != nil {
+	if prof.credFile, err = readSharedFile(ctx, credPath, home); err != nil {
 		return nil, err
 	}
-	if prof.confFile, err = readSharedFile(confPath, home); err != nil {
+	if prof.confFile, err = readSharedFile(ctx, confPath, home); err != nil {
 		return nil, err
 	}
 	prof.cred = prof.credFile.sections[prof.name]
@@ -303,15 +309,17 @@ type sharedFile struct {
 
 // readSharedFile expands a leading "~" of path, then reads and parses the
 // file. A file that does not exist, or whose path needs an unknown home
-// directory, has no sections; any other failure to read it is an error.
-func readSharedFile(path, home string) (sharedFile, error) {
+// directory, has no sections; any other failure to read it is an error,
+// among them a file that is not a regular file or is larger than
+// maxSharedFileSize (see readSmallFile).
+func readSharedFile(ctx context.Context, path, home string) (sharedFile, error) {
 	path, ok := expandHome(path, home)
 	f := sharedFile{path: path}
 	if !ok {
 		f.note = " (home directory unknown)"
 		return f, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := readSmallFile(ctx, path, maxSharedFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		f.note = " (no such file)"
 		return f, nil

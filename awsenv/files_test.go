@@ -286,7 +286,7 @@ func TestSharedFilesProvider(t *testing.T) {
 			reason:      "a failing command stops a chain, and the error names the profile",
 			credentials: credStr("[default]\ncredential_process = echo oops >&2; exit 3\n"),
 			wantErr:     errStopsChain,
-			errHas:      []string{`profile "default": credential_process: exit status 3`, "oops"},
+			errHas:      []string{`profile "default": credential_process: exit status 3; it wrote 5 bytes to standard error`},
 		},
 
 		// Where the files are.

@@ -488,10 +488,11 @@ func parseAWSTime(s string) (time.Time, error) {
 
 // readTokenFile reads a token from a file, as the web identity and container
 // sources do on every refresh: surrounding white space is dropped, and an
-// empty file is an error. what names the file's role in messages. The
+// empty file is an error. The file must be a regular file of at most limit
+// bytes (see readSmallFile). what names the file's role in messages. The
 // errors give the path, never the content.
-func readTokenFile(path, what string) (string, error) {
-	data, err := os.ReadFile(path)
+func readTokenFile(ctx context.Context, path, what string, limit int64) (string, error) {
+	data, err := readSmallFile(ctx, path, limit)
 	if err != nil {
 		return "", fmt.Errorf("reading %s: %w", what, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/s3post/s3post"
 )
@@ -38,20 +39,24 @@ import (
 // stops a chain: a token file without a role or a role without a token file
 // (an [*s3post.InputError] wrapping [s3post.ErrMissingCredentials]), a malformed endpoint
 // (wrapping [s3post.ErrInvalidEndpoint]) or region (wrapping [s3post.ErrInvalidRegion]), a
-// token file that is missing or empty, STS not answering in time, STS refusing (the error
-// gives STS's error code, such as InvalidIdentityToken, ExpiredTokenException
-// or Throttling, with a hint, and its request ID), an answer that is not the
-// expected XML, or credentials that have already expired (wrapping
-// [s3post.ErrCredentialsExpired]). Of an answer, errors quote only the
-// status, an error code of letters and dots that shares nothing with the
-// token or the answer's keys, a request ID of hex digits and dashes, and
-// lengths; never STS's message, a body or a header.
+// token file that is missing, empty, not a regular file or too large, a
+// token longer than STS accepts, STS not answering in time, STS refusing (the
+// error gives STS's error code, such as InvalidIdentityToken,
+// ExpiredTokenException or Throttling, with a hint, and its request ID), an
+// answer that is not the expected XML, or credentials that have already
+// expired (wrapping [s3post.ErrCredentialsExpired]). Of an answer, errors
+// quote only the status, an error code of letters and dots that shares
+// nothing with the token or the answer's keys, a request ID of hex digits
+// and dashes, and lengths; never STS's message, a body or a header.
 //
 // Every call asks STS; wrap the provider in a [s3post.CredentialsCache]. The zero
 // value reads everything from the environment, and Retrieve is safe for
 // concurrent use.
 type WebIdentityProvider struct {
-	// TokenFile is the path of the file that holds the token. Optional; the
+	// TokenFile is the path of the file that holds the token. It must be a
+	// regular file of at most 64 KiB, holding a token of at most 20,000
+	// characters, the most that STS accepts; anything else (a FIFO, a
+	// device, a larger file) is refused before any request. Optional; the
 	// default is the value of AWS_WEB_IDENTITY_TOKEN_FILE.
 	TokenFile string
 
@@ -130,9 +135,13 @@ func (p WebIdentityProvider) Retrieve(ctx context.Context) (s3post.Credentials, 
 	if err != nil {
 		return s3post.Credentials{}, prefixError(webIdentityLabel, err)
 	}
-	token, err := readTokenFile(tokenFile, "the web identity token file")
+	token, err := readTokenFile(ctx, tokenFile, "the web identity token file", maxWebIdentityTokenFileSize)
 	if err != nil {
 		return s3post.Credentials{}, fmt.Errorf("s3post: %s: %w", webIdentityLabel, err)
+	}
+	if n := utf8.RuneCountInString(token); n > maxWebIdentityTokenLength {
+		return s3post.Credentials{}, fmt.Errorf("s3post: %s: the token in %s has %d characters; STS takes at most %d: check that the file holds one OpenID Connect token",
+			webIdentityLabel, tokenFile, n, maxWebIdentityTokenLength)
 	}
 	now := orNow(p.Now)
 	session := firstNonEmpty(p.RoleSessionName, getenv("AWS_ROLE_SESSION_NAME"), "s3post-"+strconv.FormatInt(now().UnixNano(), 10))

@@ -26,10 +26,11 @@ Posts FILE with a presigned form and prints what S3 answered. The form is
 JSON as "s3post presign" prints it ({"url", "fields", "expires"}; boto3's
 {"url", "fields"} too), read from standard input unless -form names a file.
 
-The file is streamed. When the form's policy wants a Content-Type that the
-form does not set, the file's type is sent: -content-type, else the type of
-its extension, else of its first bytes. A progress bar is drawn on standard
-error when it is a terminal.
+The file, which must be a regular file (not a pipe or a device), is
+streamed. When the form's policy wants a Content-Type that the form does not
+set, the file's type is sent: -content-type, else the type of its extension,
+else of its first bytes. A progress bar is drawn on standard error when it is
+a terminal.
 
 Example:
   s3post presign -bucket my-bucket -key 'uploads/${filename}' -region eu-central-1 |
@@ -62,7 +63,7 @@ func runUpload(ctx context.Context, std *stdio, args []string) error {
 	default:
 		return usagef("upload: one file at a time, got %d (flags go before the file)", fs.NArg())
 	}
-	post, err := readForm(std.in, o.form)
+	post, err := readForm(ctx, std.in, o.form)
 	if err != nil {
 		return err
 	}
@@ -75,18 +76,11 @@ func runUpload(ctx context.Context, std *stdio, args []string) error {
 	}
 
 	path := fs.Arg(0)
-	file, err := os.Open(path)
+	file, info, err := openRegular(path)
 	if err != nil {
 		return fmt.Errorf("upload: %w", err)
 	}
 	defer file.Close()
-	info, err := file.Stat()
-	if err != nil {
-		return fmt.Errorf("upload: %w", err)
-	}
-	if !info.Mode().IsRegular() {
-		return fmt.Errorf("upload: %s is not a regular file", path)
-	}
 	size := info.Size()
 	if policy.hasRange && (size < policy.minSize || size > policy.maxSize) {
 		return fmt.Errorf("upload: %s has %d bytes, and the form takes files of %d to %d bytes", path, size, policy.minSize, policy.maxSize)
@@ -132,26 +126,37 @@ func runUpload(ctx context.Context, std *stdio, args []string) error {
 }
 
 // readForm reads a presigned form as JSON from the file at path, or from
-// stdin when path is "-".
-func readForm(stdin *os.File, path string) (*s3post.PresignedPost, error) {
-	var r io.Reader
+// stdin when path is "-". The wait for it ends when ctx is done (on SIGINT):
+// a pipe or FIFO may never deliver it.
+func readForm(ctx context.Context, stdin *os.File, path string) (*s3post.PresignedPost, error) {
 	name := path
 	if path == "-" {
 		if isTerminal(stdin) {
 			return nil, usagef("upload: no form: pipe one in (s3post presign ... | s3post upload FILE) or pass -form FILE")
 		}
-		r, name = stdin, "standard input"
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, fmt.Errorf("upload: reading the form: %w", err)
-		}
-		defer f.Close()
-		r = f
+		name = "standard input"
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxFormSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("upload: reading the form from %s: %w", name, err)
+	type formBytes struct {
+		data []byte
+		err  error
+	}
+	// The read cannot be interrupted (opening a FIFO waits for a writer), so
+	// it runs on its own; when ctx is done first, it is left blocked, and
+	// the command ends.
+	done := make(chan formBytes, 1)
+	go func() {
+		data, err := readFormBytes(stdin, path)
+		done <- formBytes{data, err}
+	}()
+	var data []byte
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, r.err
+		}
+		data = r.data
+	case <-ctx.Done():
+		return nil, fmt.Errorf("upload: interrupted while reading the form from %s", name)
 	}
 	if len(data) > maxFormSize {
 		return nil, usagef("upload: the form in %s is over %d bytes; is it a form?", name, maxFormSize)
@@ -167,6 +172,25 @@ func readForm(stdin *os.File, path string) (*s3post.PresignedPost, error) {
 		return nil, usagef("upload: the form in %s has no \"fields\"", name)
 	}
 	return &post, nil
+}
+
+// readFormBytes reads up to maxFormSize+1 bytes of the form from the file
+// at path, or from stdin when path is "-".
+func readFormBytes(stdin *os.File, path string) ([]byte, error) {
+	r, name := io.Reader(stdin), "standard input"
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("upload: reading the form: %w", err)
+		}
+		defer f.Close()
+		r, name = f, path
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxFormSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("upload: reading the form from %s: %w", name, err)
+	}
+	return data, nil
 }
 
 // clientFields returns the fields to send besides the form's: those of

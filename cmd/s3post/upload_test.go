@@ -298,7 +298,7 @@ func TestUploadErrors(t *testing.T) {
 		{"form without policy", `{"url": "http://127.0.0.1:1/b", "fields": {"key": "k"}}`, []string{"upload", file}, 2, "the form has no policy field"},
 		{"form file missing", "", []string{"upload", "-form", filepath.Join(t.TempDir(), "nope.json"), file}, 1, "upload: reading the form: open "},
 		{"file missing", good, []string{"upload", filepath.Join(t.TempDir(), "nope.png")}, 1, "nope.png: no such file or directory"},
-		{"file is a directory", good, []string{"upload", t.TempDir()}, 1, "is not a regular file"},
+		{"file is a directory", good, []string{"upload", t.TempDir()}, 1, "is a directory, not a regular file"},
 		{"expired form", expired, []string{"upload", file}, 1, "the form expired at 2001-01-01T00:00:00Z: presign a new one"},
 		{"file too large", testForm(s3.URL+"/b", append(basicConditions[:2:2], `["content-length-range", 1, 4]`), nil), []string{"upload", file}, 1,
 			"has 10 bytes, and the form takes files of 1 to 4 bytes"},

@@ -1,0 +1,10 @@
+//go:build unix
+
+package awsenv
+
+import "syscall"
+
+// openNonBlocking makes the open of a named pipe return at once, rather
+// than wait for a writer, so that readSmallFile can refuse it. It does not
+// change how a regular file is read.
+const openNonBlocking = syscall.O_NONBLOCK

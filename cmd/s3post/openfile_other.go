@@ -1,0 +1,7 @@
+//go:build !unix
+
+package main
+
+// openNonBlocking is zero where there is no O_NONBLOCK: there, openRegular
+// relies on the stat before the open to refuse anything but a regular file.
+const openNonBlocking = 0
