@@ -33,15 +33,22 @@
 //
 // # Hostile input
 //
-// Every source is bounded: files and answers are read up to a limit of a
-// few hundred kilobytes, only regular files are read, every wait honours
-// its context, and a credential_process runs in its own process group,
-// which is killed when the context ends.
+// Every source is bounded: only regular files are read (a FIFO, a device
+// such as /dev/zero or a directory is refused without blocking), shared
+// files up to 1 MiB and token files up to 64 KiB (web identity; STS takes at
+// most 20,000 characters) or 16 KiB (container); answers are read up to a
+// limit; every wait honours its context; and a credential_process runs in a
+// process group of its own, which is killed when its context or timeout
+// ends.
 //
-// Errors never quote a secret: of what a source answers they quote only
-// codes, lengths, and an STS request ID, never free text that a server or
-// a process wrote. Providers print their settings without secrets in every
-// fmt verb.
+// Errors never quote a secret. Of what a source answers they quote only
+// what cannot hold one: the HTTP status, an error code of letters and dots
+// that shares no four bytes with the token sent or the keys in the answer,
+// an STS request ID of hex digits and dashes, the IMDS role name when it
+// shares nothing with the session token, and lengths; never an endpoint's
+// message, a body or a header, and nothing that a credential_process wrote
+// (only its exit status and how many bytes it wrote on standard error).
+// Providers print their settings without secrets in every fmt verb.
 //
 // # Caching
 //
