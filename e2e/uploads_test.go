@@ -122,7 +122,7 @@ func uploadCases() []uploadCase {
 			},
 		}
 	}
-	return []uploadCase{
+	return append([]uploadCase{
 		{name: "plain key", in: keyIn("plain.txt"), filename: "a.txt", content: "plain", want: noContent,
 			check: func(t *testing.T, e *env, s server, key string, _ o) { checkBody(t, e, s, key, "plain") }},
 		filenameCase("filename key", "uploads/${filename}"),
@@ -317,7 +317,7 @@ func uploadCases() []uploadCase {
 				"seaweedfs": {verdict{http.StatusMethodNotAllowed, "MethodNotAllowed"}, "SeaweedFS answers 405 MethodNotAllowed where AWS and VersityGW answer 412 PreconditionFailed"},
 				"ceph":      {invalidArgument, "Ceph RGW 16.2 answers 400 InvalidArgument where AWS and VersityGW answer 412 PreconditionFailed"},
 			}},
-	}
+	}, strictnessCases()...)
 }
 
 // o abbreviates outcome in check signatures.

@@ -280,6 +280,7 @@ fsid = $fsid
 mon host = v2:127.0.0.1:$CEPH_MON_PORT
 mon initial members = a
 public addr = 127.0.0.1
+cluster addr = 127.0.0.1
 auth cluster required = none
 auth service required = none
 auth client required = none
