@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -95,8 +96,9 @@ type CredentialsCache struct {
 
 	entry atomic.Pointer[cacheEntry] // nil when there is nothing to serve
 
-	mu       sync.Mutex // guards inflight, failure and failures
+	mu       sync.Mutex // guards inflight, failure, failures, gen, and changes of entry
 	inflight *cacheFetch
+	gen      uint64        // counts Invalidate calls
 	failure  *cacheFailure // of the last fetch, when it left nothing to serve
 	failures int           // fetches in a row that left nothing to serve
 }
@@ -127,6 +129,7 @@ type cacheFetch struct {
 	creds   Credentials   // the new credentials, or the old ones after a failure
 	err     error         // set when there are no credentials to serve
 	failure error         // the provider's error when creds are the old ones
+	gen     uint64        // the cache's gen when the fetch started
 }
 
 // NewCredentialsCache returns a cache of the credentials of p. If p is
@@ -240,7 +243,7 @@ func (c *CredentialsCache) retrieveSlow(ctx context.Context, t time.Time) (Crede
 		return Credentials{}, err
 	}
 	if f == nil {
-		f = &cacheFetch{done: make(chan struct{})}
+		f = &cacheFetch{done: make(chan struct{}), gen: c.gen}
 		c.inflight = f
 		go c.fetch(context.WithoutCancel(ctx), f)
 	}
@@ -284,6 +287,18 @@ func (c *CredentialsCache) fetch(ctx context.Context, f *cacheFetch) {
 			ErrCredentialsExpired, creds.Expires.UTC().Format(time.RFC3339))
 	}
 
+	c.mu.Lock()
+	if c.inflight == f {
+		c.inflight = nil
+	}
+	if f.gen != c.gen {
+		// Invalidate was called while the provider was asked: its callers
+		// get what it answered, but the cache does not keep it.
+		f.creds, f.err = creds, err
+		c.mu.Unlock()
+		close(f.done)
+		return
+	}
 	switch old := c.entry.Load(); {
 	case err == nil:
 		c.entry.Store(&cacheEntry{creds: creds, refreshAt: c.refreshAt(creds.Expires, now), asked: now})
@@ -302,8 +317,6 @@ func (c *CredentialsCache) fetch(ctx context.Context, f *cacheFetch) {
 		f.err = err
 	}
 
-	c.mu.Lock()
-	c.inflight = nil
 	switch {
 	case err == nil:
 		c.failure, c.failures = nil, 0
@@ -377,15 +390,16 @@ type panicError struct {
 	stack    []byte
 }
 
-// maxPanicText bounds how much of a panic's value an error message quotes.
-const maxPanicText = 1024
-
+// Error names the provider and the type of the panic's value, but quotes
+// the value only when the runtime made it (an index out of range, a nil
+// pointer): a value of the provider's own might hold a secret. The value
+// is there for errors.As, through Unwrap, when it is an error.
 func (e *panicError) Error() string {
-	text := fmt.Sprint(e.value)
-	if len(text) > maxPanicText {
-		text = strings.ToValidUTF8(text[:maxPanicText], "") + fmt.Sprintf("... (%d bytes in all)", len(text))
+	msg := "s3post: credentials cache: the provider " + e.provider + " panicked"
+	if re, ok := e.value.(runtime.Error); ok {
+		return msg + ": " + re.Error()
 	}
-	return "s3post: credentials cache: the provider " + e.provider + " panicked: " + text
+	return msg + " with a value of type " + fmt.Sprintf("%T", e.value) + " (not shown: it might hold a secret)"
 }
 
 // Unwrap returns the panic's value when it is an error.
@@ -394,7 +408,8 @@ func (e *panicError) Unwrap() error {
 	return err
 }
 
-// Format prints Error, and with %+v the stack of the panic too.
+// Format prints Error, and with %+v the stack of the panic too (which
+// holds no values).
 func (e *panicError) Format(f fmt.State, verb rune) {
 	_, _ = io.WriteString(f, e.Error())
 	if verb == 'v' && f.Flag('+') {
@@ -432,11 +447,14 @@ func earliest(a, b time.Time) time.Time {
 
 // Invalidate drops the cached credentials, and any failure being answered
 // again, so that the next Retrieve fetches new ones; for example after AWS
-// has rejected them.
+// has rejected them. A fetch already running is not waited for, and what it
+// returns is not cached.
 func (c *CredentialsCache) Invalidate() {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.inflight = nil // a fetch already running is not waited for
 	c.failure, c.failures = nil, 0
-	c.mu.Unlock()
 	c.entry.Store(nil)
 }
 

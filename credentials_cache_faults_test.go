@@ -29,14 +29,14 @@ func TestCredentialsCacheProviderPanics(t *testing.T) {
 		errHas  string
 		wrapped error // what the error wraps, if anything
 	}{
-		{name: "string", reason: "a panic with a string is an error holding it",
-			panic: func() { panic("provider bug") }, errHas: "s3post: credentials cache: the provider s3post.CredentialsProviderFunc panicked: provider bug"},
+		{name: "string", reason: "a panic with a string is an error naming its type, not quoting it (it might hold a secret)",
+			panic: func() { panic("provider bug " + credSecret) }, errHas: "s3post: credentials cache: the provider s3post.CredentialsProviderFunc panicked with a value of type string (not shown: it might hold a secret)"},
 		{name: "error", reason: "a panic with an error is an error that wraps it",
-			panic: func() { panic(errBoom) }, errHas: "panicked: boom", wrapped: errBoom},
+			panic: func() { panic(errBoom) }, errHas: "panicked with a value of type *errors.errorString", wrapped: errBoom},
 		{name: "runtime error", reason: "a runtime error is caught too",
 			panic: func() { var s []int; _ = s[len(s)] }, errHas: "panicked: runtime error: index out of range [0] with length 0"},
 		{name: "huge value", reason: "a huge panic value is abbreviated",
-			panic: func() { panic(strings.Repeat("x", 1<<20)) }, errHas: "... (1048576 bytes in all)"},
+			panic: func() { panic(strings.Repeat("x", 1<<20)) }, errHas: "panicked with a value of type string"},
 		{name: "goexit", reason: "a provider that ends its goroutine (t.FailNow in a test fake) does not leave callers waiting",
 			panic: runtime.Goexit, errHas: "exited its goroutine without returning (runtime.Goexit)"},
 	}
@@ -176,4 +176,42 @@ func TestCredentialsCacheFailingProviderIsNotHammered(t *testing.T) {
 	_, err := c.Retrieve(context.Background())
 	require.ErrorIs(t, err, errRotateFailed)
 	assert.Equal(t, int32(2), calls.Load(), "Invalidate asks the provider again at once")
+}
+
+// A fetch that started before Invalidate used to store its answer after
+// it, so the next Retrieve served the credentials that Invalidate was to
+// drop, without asking the provider.
+func TestCredentialsCacheInvalidateDuringFetch(t *testing.T) {
+	t.Parallel()
+	started := make(chan struct{}, 1)
+	release := make(chan struct{})
+	var calls atomic.Int32
+	p := s3post.CredentialsProviderFunc(func(context.Context) (s3post.Credentials, error) {
+		if calls.Add(1) == 1 {
+			started <- struct{}{}
+			<-release
+			return credsOneT, nil // the old credentials
+		}
+		return credsOne, nil
+	})
+	c := s3post.NewCredentialsCache(p, s3post.CredentialsCacheOptions{})
+	first := make(chan s3post.Credentials, 1)
+	go func() {
+		got, err := c.Retrieve(context.Background())
+		assert.NoError(t, err)
+		first <- got
+	}()
+	<-started
+	c.Invalidate()
+	close(release)
+	assertCreds(t, credsOneT, <-first, "the caller that was waiting gets what the fetch returned")
+
+	got, err := credRetrieve(t, c, context.Background())
+	require.NoError(t, err)
+	assertCreds(t, credsOne, got, "the next Retrieve fetches anew")
+	assert.Equal(t, int32(2), calls.Load())
+	got, err = credRetrieve(t, c, context.Background())
+	require.NoError(t, err)
+	assertCreds(t, credsOne, got, "and the new credentials are cached")
+	assert.Equal(t, int32(2), calls.Load())
 }

@@ -281,6 +281,8 @@ func checkKeys(c Credentials) error {
 		return inputError(ErrMissingCredentials, "Presigner.Credentials", "the provider returned an empty access key ID or secret")
 	case strings.ContainsAny(c.AccessKeyID, "/ \t\r\n"):
 		return inputError(ErrMissingCredentials, "Presigner.Credentials", "the access key ID contains '/' or white space, which would break the credential scope")
+	case strings.ContainsFunc(c.AccessKeyID, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return inputError(ErrMissingCredentials, "Presigner.Credentials", "the access key ID contains a control character (such as NUL), which no form field can carry")
 	}
 	return nil
 }

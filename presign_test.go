@@ -256,6 +256,8 @@ func TestPresignPostChecksNewCredentials(t *testing.T) {
 	for _, bad := range []Credentials{
 		{AccessKeyID: "A/K", SecretAccessKey: "s"},
 		{AccessKeyID: "AK ", SecretAccessKey: "s"},
+		{AccessKeyID: "A\x00K", SecretAccessKey: "s"}, // a NUL from a shared credentials file
+		{AccessKeyID: "AK\x7f", SecretAccessKey: "s"},
 		{AccessKeyID: "AK"},
 		{SecretAccessKey: "s"},
 	} {
@@ -292,6 +294,7 @@ func TestPresignPostErrors(t *testing.T) {
 		{"empty static keys", &Presigner{Region: "us-east-1", Credentials: StaticCredentials("", "", "")}, valid, ErrMissingCredentials, "must be set"},
 		{"provider returns empty keys", expired(Credentials{AccessKeyID: "AK"}), valid, ErrMissingCredentials, "empty access key ID or secret"},
 		{"access key with a slash breaks the scope", expired(Credentials{AccessKeyID: "A/K", SecretAccessKey: "s"}), valid, ErrMissingCredentials, "'/'"},
+		{"access key with a NUL", expired(Credentials{AccessKeyID: "A\x00K", SecretAccessKey: "s"}), valid, ErrMissingCredentials, "control character"},
 		{"credentials already expired", expired(Credentials{AccessKeyID: "AK", SecretAccessKey: "s", Expires: testNow}), valid, ErrCredentialsExpired, "expired at 2026-11-25T14:30:15Z"},
 		{"expired and without a secret: the missing secret comes first", expired(Credentials{AccessKeyID: "AK", Expires: testNow}), valid, ErrMissingCredentials, "empty access key ID or secret"},
 		{"form would outlive the credentials", expired(Credentials{AccessKeyID: "AK", SecretAccessKey: "s", Expires: testNow.Add(30 * time.Minute)}), valid, ErrCredentialsExpired, "shorten PostInput.Expires"},

@@ -73,12 +73,15 @@ const (
 	defaultContainerTimeout = 5 * time.Second
 )
 
-// The link-local addresses of the ECS agent and of the EKS Pod Identity
-// agent, which an http AWS_CONTAINER_CREDENTIALS_FULL_URI may use.
-var containerAgentIPs = []net.IP{
-	net.IPv4(169, 254, 170, 2),
-	net.IPv4(169, 254, 170, 23),
-	net.ParseIP("fd00:ec2::23"),
+// containerAgentIPs returns the link-local addresses of the ECS agent and
+// of the EKS Pod Identity agent, which an http
+// AWS_CONTAINER_CREDENTIALS_FULL_URI may use.
+func containerAgentIPs() [3]net.IP {
+	return [...]net.IP{
+		net.IPv4(169, 254, 170, 2),
+		net.IPv4(169, 254, 170, 23),
+		net.ParseIP("fd00:ec2::23"),
+	}
 }
 
 // Retrieve asks the container credentials endpoint for credentials.
@@ -158,7 +161,7 @@ func containerHostAllowed(host string) bool {
 	if ip.IsLoopback() {
 		return true
 	}
-	for _, agent := range containerAgentIPs {
+	for _, agent := range containerAgentIPs() {
 		if ip.Equal(agent) {
 			return true
 		}

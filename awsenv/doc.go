@@ -44,9 +44,9 @@
 // Errors never quote a secret. Of what a source answers they quote only
 // what cannot hold one: the HTTP status, an error code of letters and dots
 // that shares no four bytes with the token sent or the keys in the answer,
-// an STS request ID of hex digits and dashes, the IMDS role name when it
-// shares nothing with the session token, and lengths; never an endpoint's
-// message, a body or a header, and nothing that a credential_process wrote
+// an STS request ID of hex digits and dashes, and lengths; never an
+// endpoint's message, a body or a header, nor the name of the instance's
+// role, and nothing that a credential_process wrote
 // (only its exit status and how many bytes it wrote on standard error).
 // Providers print their settings without secrets in every fmt verb.
 //

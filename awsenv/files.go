@@ -345,7 +345,17 @@ func parseINI(data []byte) (map[string]map[string]string, error) {
 		sec       map[string]string
 		key       string // the key that indented lines continue; "" for none
 		keyIndent int
+		value     strings.Builder // key's value, with its continuation lines
 	)
+	// flush stores the value of key, built up line by line: adding each
+	// continuation line to the string in the map would copy the value so
+	// far every time, quadratic in the lines of a hostile file.
+	flush := func() {
+		if key != "" {
+			sec[key] = value.String()
+		}
+		value.Reset()
+	}
 	for n, line := range strings.Split(string(data), "\n") {
 		lineNo := n + 1
 		text := strings.TrimSpace(line)
@@ -354,9 +364,11 @@ func parseINI(data []byte) (map[string]map[string]string, error) {
 		}
 		indent := len(line) - len(strings.TrimLeft(line, " \t"))
 		if sec != nil && key != "" && indent > keyIndent {
-			sec[key] += "\n" + text
+			value.WriteString("\n")
+			value.WriteString(text)
 			continue
 		}
+		flush()
 		key, keyIndent = "", indent
 		if text[0] == '[' {
 			end := strings.LastIndexByte(text, ']')
@@ -384,7 +396,8 @@ func parseINI(data []byte) (map[string]map[string]string, error) {
 		if key == "" {
 			return nil, fmt.Errorf("line %d: key is empty", lineNo)
 		}
-		sec[key] = strings.TrimSpace(text[i+1:])
+		value.WriteString(strings.TrimSpace(text[i+1:]))
 	}
+	flush()
 	return secs, nil
 }

@@ -335,30 +335,55 @@ func isKeyName(name string) bool {
 // jsonKeys returns the strings under the key fields (see isKeyName) of a
 // JSON answer, at any depth, for describeCode.
 func jsonKeys(body []byte) []string {
-	var v any
-	if json.Unmarshal(body, &v) != nil {
-		return nil
+	// A token walk rather than a map, so that a key field repeated with a
+	// harmless last value cannot hide an earlier one.
+	type frame struct {
+		object  bool // an object, else an array
+		wantKey bool // the object's next string is a field name
+		under   bool // the container is inside a key field
+		field   bool // the object's current field is a key field
 	}
+	var stack []frame
 	var keys []string
-	var walk func(v any, under bool)
-	walk = func(v any, under bool) {
-		switch v := v.(type) {
+	d := json.NewDecoder(bytes.NewReader(body))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return keys // what was read, also of a malformed answer
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = &stack[len(stack)-1]
+		}
+		valueUnder := top != nil && (top.under || top.object && top.field)
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				if top != nil && top.object {
+					top.wantKey = true
+				}
+				stack = append(stack, frame{object: t == '{', wantKey: t == '{', under: valueUnder})
+			default:
+				stack = stack[:len(stack)-1]
+			}
 		case string:
-			if under {
-				keys = append(keys, v)
+			if top != nil && top.object && top.wantKey {
+				top.field, top.wantKey = isKeyName(t), false
+				continue
 			}
-		case []any:
-			for _, e := range v {
-				walk(e, under)
+			if valueUnder {
+				keys = append(keys, t)
 			}
-		case map[string]any:
-			for name, e := range v {
-				walk(e, under || isKeyName(name))
+			if top != nil && top.object {
+				top.wantKey = true
+			}
+		default:
+			if top != nil && top.object {
+				top.wantKey = true
 			}
 		}
 	}
-	walk(v, false)
-	return keys
 }
 
 // xmlKeys returns the text in the key elements or attributes (see

@@ -38,9 +38,9 @@ import (
 // [s3post.ErrInvalidEndpoint]), an HTTP error status, an answer that is not the
 // expected JSON, credentials without keys, or credentials that have already
 // expired (wrapping [s3post.ErrCredentialsExpired]). Of an answer, errors
-// quote only the status, an error code of letters and dots and the role's
-// name when they share nothing with the session token or the answer's keys,
-// and lengths; never a message, a body or a header.
+// quote only the status, an error code of letters and dots that shares
+// nothing with the session token or the answer's keys, and lengths; never
+// the role's name, a message, a body or a header.
 //
 // Every call asks the service; wrap the provider in a [s3post.CredentialsCache].
 // The zero value is ready to use, and Retrieve is safe for concurrent use.
@@ -111,12 +111,10 @@ func (p IMDSProvider) Retrieve(ctx context.Context) (s3post.Credentials, error) 
 		return s3post.Credentials{}, err
 	}
 
-	// The role's name came from the service: errors quote it only if it
-	// cannot be part of the session token that the service was sent.
-	shownRole, roleText := "(a role name of "+strconv.Itoa(len(role))+" bytes, not shown)", "the role"
-	if !sharesPiece(role, []string{token}) {
-		shownRole, roleText = url.PathEscape(role), strconv.Quote(role)
-	}
+	// The role's name came from the service, which may lie: a name that
+	// is also the secret key of the answer to come must not be quoted, so
+	// errors never quote it.
+	shownRole, roleText := "<role>", "the role (a name of "+strconv.Itoa(len(role))+" bytes, not shown)"
 	credsURL := base + imdsCredentialsPath + url.PathEscape(role)
 	shown := redactURL(base) + imdsCredentialsPath + shownRole
 	a, err := src.do(ctx, http.MethodGet, credsURL, shown, auth, "")
@@ -128,7 +126,7 @@ func (p IMDSProvider) Retrieve(ctx context.Context) (s3post.Credentials, error) 
 	}
 	c, err := parseEndpointCredentials(a, token, orNow(p.Now)())
 	if err != nil {
-		return s3post.Credentials{}, fmt.Errorf("s3post: %s: credentials of role %s: %w", imdsLabel, roleText, err)
+		return s3post.Credentials{}, fmt.Errorf("s3post: %s: credentials of %s: %w", imdsLabel, roleText, err)
 	}
 	return c, nil
 }

@@ -43,7 +43,8 @@ import (
 //
 // On Unix the command runs in a process group of its own. When ctx is done
 // or Timeout has passed, the whole group is killed, so that no process the
-// command started outlives the run. When the command exits but a process it
+// command started in it outlives the run (a process that leaves the group,
+// such as one started with setsid, is beyond reach). When the command exits but a process it
 // started in the background keeps its standard output or standard error
 // open, Retrieve waits half a second for it, then kills the command's
 // process group and uses the output read until then: the credentials when it
