@@ -11,11 +11,16 @@
 //
 // presign signs a form with the default credentials chain of the AWS SDKs
 // (environment variables first, then the shared AWS files and the other
-// sources of [awsenv.DefaultCredentials]) and prints it as JSON ({"url", "fields", "expires"}, what [s3post.PresignedPost]
-// marshals to), as an HTML form, or as a curl command:
+// sources of [awsenv.DefaultCredentials]) and prints it as JSON ({"url",
+// "fields", "expires"}, what [s3post.PresignedPost] marshals to), as an
+// HTML form, or as a curl command:
 //
 //	s3post presign -bucket my-bucket -key 'uploads/${filename}' -region eu-central-1 \
 //		-expires 15m -max-size 10MiB -content-type-prefix image/
+//
+// -o FILE writes the form to a file instead, a whole page with -format html;
+// -file PATH names the file that the curl command of -format curl uploads.
+// With -endpoint and no region, the form is signed for us-east-1.
 //
 // Sizes are bytes, or a number with a unit: KiB, MiB, GiB, TiB (powers of
 // 1024) or KB, MB, GB, TB (powers of 1000). -field name=value adds a form
