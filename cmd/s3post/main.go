@@ -5,7 +5,7 @@
 //
 //	s3post presign -bucket B -key K [-region R] [flags]
 //	s3post upload [-form FILE|-] [flags] FILE
-//	s3post demo [-addr HOST:PORT]
+//	s3post demo [-addr HOST:PORT] [-max-size SIZE]
 //
 // # presign
 //
@@ -42,10 +42,15 @@
 //
 // # demo
 //
-// demo starts an in-memory S3 endpoint and a page on 127.0.0.1 on which a
-// browser uploads files into it and lists them. It needs no cloud account:
+// demo starts an in-memory S3 endpoint and prints the URL of a page on
+// 127.0.0.1 on which a browser uploads files into it (several at once, by
+// drag and drop, with progress, S3's refusals in words) and lists them. It
+// needs no cloud account:
 //
 //	go run github.com/s3post/s3post/cmd/s3post demo
+//
+// It also prints a "s3post presign | s3post upload" pair of commands that
+// upload into the same bucket, with the endpoint's throwaway test keys.
 //
 // # Exit status
 //
@@ -98,7 +103,7 @@ const mainUsage = `s3post presigns S3 POST upload forms and uploads files with t
 Usage:
   s3post presign -bucket B -key K [-region R] [flags]
   s3post upload [-form FILE|-] [flags] FILE
-  s3post demo [-addr HOST:PORT]
+  s3post demo [-addr HOST:PORT] [-max-size SIZE]
 
 Commands:
 %s
