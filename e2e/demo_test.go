@@ -148,6 +148,20 @@ func TestBrowserDemo(t *testing.T) {
 		assert.Zero(t, noThumb, "a text file has no thumbnail")
 	})
 
+	t.Run("drag and drop", func(t *testing.T) {
+		// What a drop of a file on the zone hands the page.
+		_, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+			const dt = new DataTransfer();
+			dt.items.add(new File(["dropped on the page\n"], "dropped.txt", { type: "text/plain" }));
+			document.getElementById("drop").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+		})()`))
+		require.NoError(t, err)
+		got, err := chromedp.Run(ctx, rowResult("dropped.txt"))
+		require.NoError(t, err)
+		assert.Equal(t, "done: Uploaded as dropped.txt.", got)
+		assert.Contains(t, demoObjects(t, page), "dropped.txt")
+	})
+
 	t.Run("too big: refused in the page, and by S3 without the page's check", func(t *testing.T) {
 		require.NoError(t, chromedp.Do(ctx, chromedp.SetUploadFiles(`#files`, []string{big})))
 		got, err := chromedp.Run(ctx, rowResult("too big.bin"))
