@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -19,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -160,6 +163,36 @@ func TestBrowserDemo(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "done: Uploaded as dropped.txt.", got)
 		assert.Contains(t, demoObjects(t, page), "dropped.txt")
+	})
+
+	t.Run("progress bar", func(t *testing.T) {
+		// Uploads slowed to 16 KiB/s, so that the bar moves.
+		throttle := func(upload float64) chromedp.Action[chromedp.Void] {
+			return func(ctx context.Context, target *chromedp.Target) (chromedp.Void, error) {
+				if _, err := cdp.Call(ctx, target, network.Enable, network.EnableParams{}); err != nil {
+					return chromedp.Void{}, err
+				}
+				_, err := cdp.Call(ctx, target, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+					MatchedNetworkConditions: []*network.Conditions{{DownloadThroughput: -1, UploadThroughput: upload}},
+				})
+				return chromedp.Void{}, err
+			}
+		}
+		slow := filepath.Join(dir, "slow.bin")
+		require.NoError(t, os.WriteFile(slow, bytes.Repeat([]byte("s"), 48<<10), 0o600))
+		require.NoError(t, chromedp.Do(ctx, throttle(16<<10), chromedp.SetUploadFiles(`#files`, []string{slow})))
+		t.Cleanup(func() { _ = chromedp.Do(ctx, throttle(-1)) })
+		midway, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => {
+			const li = Array.from(document.querySelectorAll("#queue li")).find((li) => li.dataset.name === "slow.bin");
+			const bar = li && li.querySelector("progress");
+			return bar && bar.value > 0 && bar.value < 100 && li.querySelector(".status").textContent;
+		})()`, chromedp.WithPollingTimeout(10*time.Second)))
+		require.NoError(t, err, "the progress bar never stood between 0 and 100")
+		assert.Regexp(t, `^Sending… [1-9][0-9]?%$`, midway)
+		got, err := chromedp.Run(ctx, rowResult("slow.bin"))
+		require.NoError(t, err)
+		assert.Equal(t, "done: Uploaded as slow.bin.", got)
+		require.NoError(t, chromedp.Do(ctx, throttle(-1)))
 	})
 
 	t.Run("too big: refused in the page, and by S3 without the page's check", func(t *testing.T) {
