@@ -85,7 +85,7 @@ func readAll(t *testing.T, resp *http.Response) string {
 	return string(body)
 }
 
-// demoForm is the answer of the page's /form.
+// demoFormAnswer is the answer of the page's /form.
 type demoFormAnswer struct {
 	Form struct {
 		URL    string            `json:"url"`
