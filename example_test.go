@@ -315,3 +315,56 @@ func ExamplePresignedPost_NewUploadRequest() {
 	// part: file todo.txt
 	// 204 No Content
 }
+
+// Receiving uploads yourself, in a proxy or an S3-compatible server: the
+// Verifier checks a submitted form as S3 does, and refuses with S3's
+// status, code and message.
+func ExampleVerifier() {
+	p := examplePresigner()
+	post, err := p.PresignPost(context.Background(), s3post.PostInput{
+		Bucket:     "example-bucket",
+		Key:        "uploads/${filename}",
+		Conditions: []s3post.Condition{s3post.ContentLengthRange(1, 1<<20)},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	v := &s3post.Verifier{
+		Region: "eu-central-1",
+		Lookup: func(ctx context.Context, accessKeyID string) (s3post.Credentials, error) {
+			return p.Credentials.Retrieve(ctx) // a real server looks the key up
+		},
+		Now: p.Now,
+	}
+	// The fields as the browser posted them, in order, before the file.
+	submit := func(extra ...s3post.Field) (*s3post.Accepted, error) {
+		names := make([]string, 0, len(post.Fields))
+		for name := range post.Fields {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		sub := s3post.Submission{Bucket: "example-bucket", Filename: "cat.png"}
+		for _, name := range names {
+			sub.Fields = append(sub.Fields, s3post.Field{Name: name, Value: post.Fields[name]})
+		}
+		sub.Fields = append(sub.Fields, extra...)
+		return v.Verify(context.Background(), sub)
+	}
+
+	accepted, err := submit()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("key:", accepted.Key)
+	fmt.Println(accepted.CheckSize(2 << 20)) // checked as the file streams
+
+	_, err = submit(s3post.Field{Name: "acl", Value: "public-read"})
+	var refused *s3post.S3Error
+	if errors.As(err, &refused) {
+		fmt.Println(refused.StatusCode, refused.Code+":", refused.Message)
+	}
+	// Output:
+	// key: uploads/cat.png
+	// s3post: EntityTooLarge: Your proposed upload exceeds the maximum allowed size
+	// 403 AccessDenied: Invalid according to Policy: Extra input fields: acl
+}

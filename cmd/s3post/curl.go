@@ -10,12 +10,13 @@ import (
 // curlFilePlaceholder stands for the file to upload in the curl command.
 const curlFilePlaceholder = "FILE"
 
-// curlCommand returns a POSIX shell command that uploads a file with the
-// form using curl: one -F per field, sorted by name, then the file, which S3
-// needs last. A value that curl would read specially with -F (a leading '@',
-// '<' or '"', or a ';' that could start ";type=") is passed with
-// --form-string, which curl takes literally.
-func curlCommand(post *s3post.PresignedPost) string {
+// curlCommand returns a POSIX shell command that uploads the file at path
+// (curlFilePlaceholder when path is "") with the form using curl: one -F
+// per field, sorted by name, then the file, which S3 needs last. A value
+// that curl would read specially with -F (a leading '@', '<' or '"', or a
+// ';' that could start ";type=") is passed with --form-string, which curl
+// takes literally.
+func curlCommand(post *s3post.PresignedPost, path string) string {
 	names := make([]string, 0, len(post.Fields))
 	for name := range post.Fields {
 		names = append(names, name)
@@ -31,9 +32,22 @@ func curlCommand(post *s3post.PresignedPost) string {
 		}
 		b.WriteString(" \\\n  " + opt + " " + shellQuote(name+"="+value))
 	}
-	b.WriteString(" \\\n  -F " + shellQuote("file=@"+curlFilePlaceholder))
+	if path == "" {
+		path = curlFilePlaceholder
+	}
+	b.WriteString(" \\\n  -F " + shellQuote("file=@"+curlPath(path)))
 	b.WriteString(" \\\n  " + shellQuote(post.URL) + "\n")
 	return b.String()
+}
+
+// curlPath returns path as curl -F reads a file name after '@': in double
+// quotes, with '"' and '\\' escaped, when it holds a character that curl
+// would read otherwise (';' starts ";type=", ',' separates files).
+func curlPath(path string) string {
+	if !strings.ContainsAny(path, `;,"\`) && strings.TrimSpace(path) == path {
+		return path
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(path) + `"`
 }
 
 // curlPlain reports whether curl -F name=value sends value as it is.

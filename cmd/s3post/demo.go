@@ -3,26 +3,35 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/s3post/s3post"
 	"github.com/s3post/s3post/s3posttest"
 )
 
-const demoUsage = `Usage: s3post demo [-addr HOST:PORT]
+const demoUsage = `Usage: s3post demo [-addr HOST:PORT] [-max-size SIZE]
 
-Starts an in-memory S3 endpoint and a page on which a browser uploads files
-into its bucket "demo", straight from the browser to the endpoint with a
-presigned POST form, and lists them. Nothing leaves this machine, no cloud
-account is needed, and the files are gone when the demo stops (Ctrl-C).
+Starts an in-memory S3 endpoint and prints the URL of a page on which a
+browser uploads files into its bucket "demo", straight from the browser to
+the endpoint with a presigned POST form, and lists them. Nothing leaves this
+machine, no cloud account is needed, and the files are gone when the demo
+stops (Ctrl-C).
+
+It also prints a "s3post presign | s3post upload" command line that uploads
+into the same bucket, with the endpoint's credentials: throwaway test keys,
+made up when the demo starts and accepted by its in-memory endpoint only.
 
 The endpoint listens on 127.0.0.1 only, so uploads work from a browser on
 this machine only, whatever -addr says.
@@ -34,11 +43,21 @@ const (
 	demoExpiry  = time.Hour
 )
 
+// demoFiles are the page and what it loads.
+//
+//go:embed demo
+var demoFiles embed.FS
+
 func runDemo(ctx context.Context, std *stdio, args []string) error {
 	fs := newFlagSet("demo")
 	addr := fs.String("addr", "127.0.0.1:0", "the `address` of the page; port 0 picks a free port")
+	maxSize := sizeFlag{n: demoMaxSize}
+	fs.Var(&maxSize, "max-size", "the largest file `size` the forms accept (default 32MiB; the endpoint keeps at most 100MiB)")
 	if err := parseFlags(fs, args, std, demoUsage); err != nil {
 		return err
+	}
+	if maxSize.n > s3posttest.DefaultMaxObjectSize {
+		return usagef("demo: -max-size %s: the in-memory endpoint keeps files of at most %s", formatSize(maxSize.n), formatSize(s3posttest.DefaultMaxObjectSize))
 	}
 	if fs.NArg() > 0 {
 		return usagef("demo: unexpected argument %s (run \"s3post demo -h\" for help)", quote(fs.Arg(0)))
@@ -57,12 +76,27 @@ func runDemo(ctx context.Context, std *stdio, args []string) error {
 	if warning := notLoopbackWarning(ln.Addr()); warning != "" {
 		fmt.Fprintln(std.err, warning)
 	}
-	s3 := s3posttest.NewServer(s3posttest.Config{Buckets: []string{demoBucket}})
+	// Throwaway keys, made up for this run: the in-memory endpoint is the
+	// only one that takes them.
+	keyID, secret := "S3POSTDEMO"+randomHex(5), "demo-only-"+randomHex(15)
+	s3 := s3posttest.NewServer(s3posttest.Config{
+		Buckets:     []string{demoBucket},
+		AccessKeyID: keyID, SecretAccessKey: secret,
+		CORS: []s3posttest.CORSRule{{
+			// The page is on another origin (another port): the bucket
+			// lets it post and read S3's answers, as a bucket on S3 must.
+			AllowedOrigins: pageOrigins(ln.Addr()),
+			AllowedMethods: []string{"GET", "HEAD", "POST"},
+			AllowedHeaders: []string{"*"},
+			ExposeHeaders:  []string{"ETag", "Location"},
+			MaxAgeSeconds:  3000,
+		}},
+	})
 	defer s3.Close()
 
 	home := pageURL(ln.Addr())
 	page := &http.Server{
-		Handler:           &demoPage{s3: s3, presigner: s3.Presigner(), url: home},
+		Handler:           &demoPage{s3: s3, presigner: s3.Presigner(), maxSize: maxSize.n},
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	served := make(chan error, 1)
@@ -70,6 +104,8 @@ func runDemo(ctx context.Context, std *stdio, args []string) error {
 
 	fmt.Fprintf(std.out, "s3post demo: open %s in a browser; Ctrl-C stops it\n", home)
 	fmt.Fprintf(std.out, "s3post demo: in-memory S3 endpoint %s, bucket %q\n", s3.URL, demoBucket)
+	fmt.Fprintf(std.out, "s3post demo: to upload FILE from the command line (the keys are throwaway test keys, made up for this run and valid on this endpoint only):\n%s",
+		demoCommands(s3.URL, keyID, secret, maxSize.n))
 	select {
 	case err := <-served:
 		return fmt.Errorf("demo: serving the page: %w", err)
@@ -109,6 +145,59 @@ func notLoopbackWarning(addr net.Addr) string {
 	return fmt.Sprintf("s3post: warning: demo: the page listens on %s, which is not a loopback address, but the in-memory S3 endpoint listens on 127.0.0.1 only: browsers on other machines can open the page but not upload", addr)
 }
 
+// randomHex returns the hex of n random bytes.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // never fails
+	return hex.EncodeToString(b)
+}
+
+// demoCommands returns the command lines that upload a file into the
+// demo's bucket, one a line, indented.
+func demoCommands(endpoint, keyID, secret string, maxSize int64) string {
+	return fmt.Sprintf("  export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_SESSION_TOKEN=\n"+
+		"  s3post presign -endpoint %s -region us-east-1 -bucket %s -key 'cli/${filename}' -max-size %s | s3post upload FILE\n",
+		keyID, secret, shellQuote(endpoint), demoBucket, sizeArg(maxSize))
+}
+
+// sizeArg prints a byte count for a size flag: in the largest binary unit
+// that divides it, else in bytes.
+func sizeArg(n int64) string {
+	for _, u := range []struct {
+		name string
+		size int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.size && n%u.size == 0 {
+			return strconv.FormatInt(n/u.size, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// pageOrigins returns the origins of the page that listens on addr, as a
+// browser on this machine names them: by the address it listens on and,
+// for a loopback or unspecified address, by localhost too.
+func pageOrigins(addr net.Addr) []string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return []string{strings.TrimSuffix(pageURL(addr), "/")}
+	}
+	port := strconv.Itoa(tcp.Port)
+	origins := []string{strings.TrimSuffix(pageURL(addr), "/")}
+	if tcp.IP.IsLoopback() || tcp.IP.IsUnspecified() {
+		origins = append(origins, "http://localhost:"+port, "http://127.0.0.1:"+port, "http://[::1]:"+port)
+	}
+	out := origins[:0]
+	seen := map[string]bool{}
+	for _, o := range origins {
+		if !seen[o] {
+			seen[o] = true
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 // pageURL is the URL to open for a listener's address; an unspecified IP
 // (0.0.0.0 or ::) is reached on the loopback address.
 func pageURL(addr net.Addr) string {
@@ -122,97 +211,98 @@ func pageURL(addr net.Addr) string {
 	return "http://" + net.JoinHostPort(host, port) + "/"
 }
 
-// demoPage serves the demo's one page: a fresh upload form and the list of
-// the bucket's objects.
+// demoPage serves the demo's page, its script and style, and the two
+// requests the script makes: a fresh form (what an app's backend does for
+// its uploads) and the bucket's objects.
 type demoPage struct {
 	s3        *s3posttest.Server
 	presigner *s3post.Presigner
-	url       string // of the page, where S3 sends the browser back
+	maxSize   int64
 }
 
-// demoObject is an object as the page lists it.
+// demoTypes are the Content-Type prefixes that the page offers to require:
+// the query's "type" value, and what the page calls it.
+var demoTypes = map[string]string{"": "any type", "image/": "images", "text/": "text files"}
+
+// demoForm is the answer to /form.
+type demoForm struct {
+	Form       *s3post.PresignedPost `json:"form"`
+	Policy     string                `json:"policy"` // decoded, indented
+	MaxSize    int64                 `json:"maxSize"`
+	TypePrefix string                `json:"typePrefix"`
+	Endpoint   string                `json:"endpoint"`
+	Bucket     string                `json:"bucket"`
+}
+
+// demoObject is an object as /objects lists it.
 type demoObject struct {
-	Key, URL, Size, ContentType, Modified string
+	Key         string `json:"key"`
+	URL         string `json:"url"`
+	Size        int64  `json:"size"`
+	ContentType string `json:"type"`
+	Modified    string `json:"modified"`
 }
 
-// demoTemplate is the page. Its script only sets the Content-Type field to
-// the chosen file's type; without it the form still works, and files are
-// stored as application/octet-stream.
-var demoTemplate = template.Must(template.New("demo").Parse(`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>s3post demo</title>
-<style>
-  body { font: 16px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
-  h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
-  .lead { color: #555; margin-top: 0; }
-  form { border: 1px solid #ccc; border-radius: 6px; padding: 1rem; display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
-  .uploaded { background: #e9f7ec; border: 1px solid #9bd3a7; border-radius: 6px; padding: 0.5rem 1rem; }
-  table { border-collapse: collapse; width: 100%; margin-top: 0.5rem; }
-  th, td { text-align: left; padding: 0.35rem 0.5rem; border-bottom: 1px solid #eee; }
-  .size { text-align: right; white-space: nowrap; }
-  details { margin-top: 1.5rem; }
-  code, pre { font-size: 0.85rem; }
-  pre { background: #f6f6f6; padding: 0.75rem; overflow-x: auto; }
-</style>
-</head>
-<body>
-<h1>s3post demo</h1>
-<p class="lead">Choose a file and upload it. The browser posts it straight to an in-memory S3 endpoint
-(<code>{{.Endpoint}}</code>) with a presigned POST form; this page never sees the file.
-Files up to {{.MaxSize}}; they are kept until the demo stops.</p>
-{{with .Uploaded}}<p class="uploaded" id="uploaded">Uploaded <strong>{{.}}</strong>.</p>{{end}}
-{{.Form}}
-<h2>Bucket <code>{{.Bucket}}</code></h2>
-{{if .Objects}}<table id="objects">
-<thead><tr><th>Key</th><th class="size">Size</th><th>Type</th><th>Uploaded</th></tr></thead>
-<tbody>
-{{range .Objects}}<tr><td><a href="{{.URL}}">{{.Key}}</a></td><td class="size">{{.Size}}</td><td>{{.ContentType}}</td><td>{{.Modified}}</td></tr>
-{{end}}</tbody>
-</table>{{else}}<p id="objects">No files yet.</p>{{end}}
-<details>
-<summary>The signed form</summary>
-<p>This is what a backend hands to a browser (<code>s3post presign</code> prints the same JSON).
-S3 replaces <code>${filename}</code> with the file's name, then redirects back here.</p>
-<pre>{{.FormJSON}}</pre>
-</details>
-<script>
-document.getElementById("upload").addEventListener("change", function (event) {
-  var input = event.target;
-  if (input.type === "file" && input.files.length > 0) {
-    this.elements["Content-Type"].value = input.files[0].type || "application/octet-stream";
-  }
-});
-</script>
-</body>
-</html>
-`))
+// demoStatic maps the page's paths to its embedded files and their types.
+var demoStatic = map[string][2]string{
+	"/":            {"demo/index.html", "text/html; charset=utf-8"},
+	"/demo.js":     {"demo/demo.js", "text/javascript; charset=utf-8"},
+	"/demo.css":    {"demo/demo.css", "text/css; charset=utf-8"},
+	"/favicon.svg": {"demo/favicon.svg", "image/svg+xml"},
+	"/favicon.ico": {"demo/favicon.svg", "image/svg+xml"}, // for clients that ask for it anyway
+}
 
 func (d *demoPage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/" {
-		http.NotFound(w, r)
-		return
-	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	// S3 redirects the browser back to the page, with the bucket, key and
-	// ETag of the upload in the query. The URL is the listener's, never
-	// the request's Host header, which the client chooses.
+	w.Header().Set("Cache-Control", "no-store")
+	switch r.URL.Path {
+	case "/form":
+		d.serveForm(w, r)
+		return
+	case "/objects":
+		d.serveObjects(w)
+		return
+	}
+	file, ok := demoStatic[r.URL.Path]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	body, err := demoFiles.ReadFile(file[0])
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", file[1])
+	_, _ = w.Write(body)
+}
+
+// serveForm answers a fresh form for the Content-Type prefix that the
+// query's "type" names, with its policy decoded.
+func (d *demoPage) serveForm(w http.ResponseWriter, r *http.Request) {
+	prefix := r.URL.Query().Get("type")
+	if _, ok := demoTypes[prefix]; !ok {
+		http.Error(w, fmt.Sprintf("type %s: want \"\", \"image/\" or \"text/\"", quote(prefix)), http.StatusBadRequest)
+		return
+	}
 	post, err := d.presigner.PresignPost(r.Context(), s3post.PostInput{
 		Bucket: demoBucket,
 		Key:    "${filename}",
 		Fields: map[string]string{
-			"success_action_redirect": d.url,
-			"Content-Type":            "application/octet-stream",
+			// S3 answers 201 with an XML document that names the
+			// object; the page reads it (the bucket exposes Location
+			// and ETag too).
+			"success_action_status": "201",
 		},
 		Conditions: []s3post.Condition{
-			s3post.StartsWith("Content-Type", ""),
-			s3post.ContentLengthRange(0, demoMaxSize),
+			// The page sets the file's type; the policy lets it, within
+			// the prefix.
+			s3post.StartsWith("Content-Type", prefix),
+			s3post.ContentLengthRange(0, d.maxSize),
 		},
 		Expires: demoExpiry,
 	})
@@ -220,42 +310,69 @@ func (d *demoPage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, reason(err), http.StatusInternalServerError)
 		return
 	}
-	form, err := post.HTMLForm(s3post.HTMLFormOptions{ID: "upload"})
-	if err != nil {
-		http.Error(w, reason(err), http.StatusInternalServerError)
-		return
-	}
-	formJSON, err := json.MarshalIndent(post, "", "  ")
+	policy, err := readablePolicy(post.Fields["policy"])
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	data := struct {
-		Endpoint, Bucket, MaxSize, Uploaded, FormJSON string
-		Form                                          template.HTML
-		Objects                                       []demoObject
-	}{
-		Endpoint: d.s3.URL, Bucket: demoBucket, MaxSize: formatSize(demoMaxSize),
-		Form: form, FormJSON: string(formJSON),
+	writeJSON(w, demoForm{Form: post, Policy: policy, MaxSize: d.maxSize, TypePrefix: prefix, Endpoint: d.s3.URL, Bucket: demoBucket})
+}
+
+// readablePolicy decodes a base64 policy and lays it out one condition a
+// line, each as the policy writes it.
+func readablePolicy(encoded string) (string, error) {
+	raw, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil {
+		return "", err
 	}
-	if q := r.URL.Query(); q.Get("bucket") == demoBucket {
-		data.Uploaded = q.Get("key")
+	var doc struct {
+		Expiration string            `json:"expiration"`
+		Conditions []json.RawMessage `json:"conditions"`
 	}
-	for _, o := range d.s3.Objects(demoBucket) {
-		data.Objects = append(data.Objects, demoObject{
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return "", err
+	}
+	expiration, err := json.Marshal(doc.Expiration)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString("{\n  \"expiration\": " + string(expiration) + ",\n  \"conditions\": [\n")
+	for i, c := range doc.Conditions {
+		b.WriteString("    " + string(c))
+		if i < len(doc.Conditions)-1 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("  ]\n}")
+	return b.String(), nil
+}
+
+// serveObjects answers the bucket's objects, sorted by key.
+func (d *demoPage) serveObjects(w http.ResponseWriter) {
+	objects := d.s3.Objects(demoBucket)
+	list := make([]demoObject, 0, len(objects))
+	for _, o := range objects {
+		list = append(list, demoObject{
 			Key:         o.Key,
 			URL:         d.s3.URL + "/" + demoBucket + "/" + (&url.URL{Path: o.Key}).EscapedPath(),
-			Size:        formatSize(int64(len(o.Body))),
+			Size:        int64(len(o.Body)),
 			ContentType: o.ContentType,
-			Modified:    o.LastModified.Local().Format("15:04:05"),
+			Modified:    o.LastModified.Format(time.RFC3339),
 		})
 	}
-	var page bytes.Buffer
-	if err := demoTemplate.Execute(&page, data); err != nil {
+	writeJSON(w, list)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store") // a fresh form each time
-	_, _ = w.Write(page.Bytes())
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(b.Bytes())
 }

@@ -3,13 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"html"
+	"encoding/json"
 	"io"
 	"mime/multipart"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
@@ -84,15 +85,28 @@ func readAll(t *testing.T, resp *http.Response) string {
 	return string(body)
 }
 
-var (
-	formAction   = regexp.MustCompile(`<form id="upload" action="([^"]+)" method="post" enctype="multipart/form-data">`)
-	hiddenInput  = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
-	objectAnchor = regexp.MustCompile(`<a href="([^"]+)">hello world\.txt</a>`)
-)
+// demoFormAnswer is the answer of the page's /form.
+type demoFormAnswer struct {
+	Form struct {
+		URL    string            `json:"url"`
+		Fields map[string]string `json:"fields"`
+	} `json:"form"`
+	Policy     string `json:"policy"`
+	MaxSize    int64  `json:"maxSize"`
+	TypePrefix string `json:"typePrefix"`
+}
 
-// TestDemo checks the demo's page and then does what the browser does with
-// it: post the form's fields and a file to the in-memory endpoint, follow
-// the redirect back to the page, and find the file listed and downloadable.
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	status, body := get(t, url)
+	require.Equal(t, http.StatusOK, status, body)
+	require.NoError(t, json.Unmarshal([]byte(body), v), body)
+}
+
+// TestDemo checks the demo's page and then does what its script does: get
+// a form, post its fields, the file's type and a file to the in-memory
+// endpoint from the page's origin, and find the file listed and
+// downloadable.
 func TestDemo(t *testing.T) {
 	t.Parallel()
 	page, cmd, stdout := startDemo(t)
@@ -100,64 +114,74 @@ func TestDemo(t *testing.T) {
 	status, body := get(t, page)
 	require.Equal(t, http.StatusOK, status)
 	assert.Contains(t, body, "<title>s3post demo</title>")
-	assert.Contains(t, body, `<p id="objects">No files yet.</p>`)
-	assert.Contains(t, body, `<input type="file" name="file" required>`)
-	action := formAction.FindStringSubmatch(body)
-	require.NotNil(t, action, body)
-	fields := map[string]string{}
-	for _, m := range hiddenInput.FindAllStringSubmatch(body, -1) {
-		fields[html.UnescapeString(m[1])] = html.UnescapeString(m[2])
+	assert.Contains(t, body, `<link rel="icon" href="/favicon.svg" type="image/svg+xml">`)
+	assert.Contains(t, body, `<script src="/demo.js"></script>`)
+	for _, path := range []string{"demo.js", "demo.css", "favicon.svg", "favicon.ico"} {
+		status, _ := get(t, page+path)
+		assert.Equal(t, http.StatusOK, status, path)
 	}
-	assert.Equal(t, "${filename}", fields["key"])
-	assert.Equal(t, page, fields["success_action_redirect"])
-	assert.Contains(t, fields, "policy")
-	assert.Contains(t, fields, "x-amz-signature")
+	status, _ = get(t, page+"nope")
+	assert.Equal(t, http.StatusNotFound, status)
+	status, body = get(t, page+"form?type=video/")
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, body, `type "video/": want "", "image/" or "text/"`)
 
-	// Post the form as a browser does, fields first and the file last.
+	var f demoFormAnswer
+	getJSON(t, page+"form?type=text/", &f)
+	assert.Equal(t, "${filename}", f.Form.Fields["key"])
+	assert.Equal(t, "201", f.Form.Fields["success_action_status"])
+	assert.Equal(t, int64(demoMaxSize), f.MaxSize)
+	assert.Equal(t, "text/", f.TypePrefix)
+	assert.Contains(t, f.Policy, "\n    [\"starts-with\", \"$Content-Type\", \"text/\"],\n", "one condition a line")
+	assert.Contains(t, f.Policy, "\n    [\"content-length-range\", 0, 33554432],\n")
+
+	// Post the form as the page does, fields first and the file last,
+	// from the page's origin.
 	var form bytes.Buffer
 	mw := multipart.NewWriter(&form)
-	for name, value := range fields {
-		if name == "Content-Type" {
-			value = "text/plain" // what the page's script sets from the file
-		}
+	for name, value := range f.Form.Fields {
 		require.NoError(t, mw.WriteField(name, value))
 	}
+	require.NoError(t, mw.WriteField("Content-Type", "text/plain"))
 	fw, err := mw.CreateFormFile("file", "hello world.txt")
 	require.NoError(t, err)
 	_, _ = fw.Write([]byte("hello from the demo test\n"))
 	require.NoError(t, mw.Close())
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Post(html.UnescapeString(action[1]), mw.FormDataContentType(), &form)
+	req, err := http.NewRequest(http.MethodPost, f.Form.URL, &form)
 	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
-	back := resp.Header.Get("Location")
-	require.True(t, strings.HasPrefix(back, page+"?"), back)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	origin := strings.TrimSuffix(page, "/")
+	req.Header.Set("Origin", origin)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	answer := readAll(t, resp)
+	require.Equal(t, http.StatusCreated, resp.StatusCode, answer)
+	assert.Contains(t, answer, "<Key>hello world.txt</Key>")
+	assert.Equal(t, origin, resp.Header.Get("Access-Control-Allow-Origin"), "the bucket's CORS lets the page read S3's answer")
+	assert.Equal(t, "ETag, Location", resp.Header.Get("Access-Control-Expose-Headers"))
 
-	status, body = get(t, back)
-	require.Equal(t, http.StatusOK, status)
-	assert.Contains(t, body, `Uploaded <strong>hello world.txt</strong>`)
-	assert.Contains(t, body, `<td class="size">25 B</td><td>text/plain</td>`)
-	link := objectAnchor.FindStringSubmatch(body)
-	require.NotNil(t, link, body)
-	status, content := get(t, html.UnescapeString(link[1]))
+	var objects []struct {
+		Key, URL, Type string
+		Size           int64
+	}
+	getJSON(t, page+"objects", &objects)
+	require.Len(t, objects, 1)
+	assert.Equal(t, "hello world.txt", objects[0].Key)
+	assert.Equal(t, "text/plain", objects[0].Type)
+	assert.Equal(t, int64(25), objects[0].Size)
+	status, content := get(t, objects[0].URL)
 	assert.Equal(t, http.StatusOK, status)
 	assert.Equal(t, "hello from the demo test\n", content)
 
-	status, _ = get(t, page+"nope")
-	assert.Equal(t, http.StatusNotFound, status)
-
-	// The client's Host header does not choose where S3 sends the browser.
-	req, err := http.NewRequest(http.MethodGet, page, nil)
+	// Another origin may not read S3's answers.
+	req, err = http.NewRequest(http.MethodOptions, f.Form.URL, nil)
 	require.NoError(t, err)
-	req.Host = "evil.example"
+	req.Header.Set("Origin", "https://evil.example")
+	req.Header.Set("Access-Control-Request-Method", "POST")
 	resp, err = http.DefaultClient.Do(req)
 	require.NoError(t, err)
-	body = readAll(t, resp)
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	m := regexp.MustCompile(`<input type="hidden" name="success_action_redirect" value="([^"]*)">`).FindStringSubmatch(body)
-	require.NotNil(t, m, body)
-	assert.Equal(t, page, html.UnescapeString(m[1]), "the redirect is the listener's page URL")
+	readAll(t, resp)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "a preflight from another origin")
 
 	if runtime.GOOS == "windows" {
 		return // no os.Interrupt to send
@@ -165,6 +189,49 @@ func TestDemo(t *testing.T) {
 	require.NoError(t, cmd.Process.Signal(os.Interrupt))
 	require.NoError(t, cmd.Wait(), "the demo does not stop cleanly on Ctrl-C")
 	assert.Contains(t, stdout.String(), "s3post demo: stopped")
+}
+
+// TestDemoCommandLine runs the commands that the demo prints, as they are
+// with the file's name for FILE, and finds the file in the demo's bucket.
+func TestDemoCommandLine(t *testing.T) {
+	t.Parallel()
+	sh, err := exec.LookPath("sh")
+	if runtime.GOOS == "windows" || err != nil {
+		t.Skip("no POSIX shell to run the commands with")
+	}
+	page, _, stdout := startDemo(t)
+	out := stdout.String()
+	intro := regexp.MustCompile(`(?m)^s3post demo: to upload FILE from the command line \(the keys are throwaway test keys, made up for this run and valid on this endpoint only\):\n((?:  .*\n){2})`)
+	var m []string
+	require.Eventually(t, func() bool {
+		out = stdout.String()
+		m = intro.FindStringSubmatch(out)
+		return m != nil
+	}, 10*time.Second, 10*time.Millisecond, "no commands in %q", out)
+	assert.Regexp(t, `^  export AWS_ACCESS_KEY_ID=S3POSTDEMO[0-9a-f]{10} AWS_SECRET_ACCESS_KEY=demo-only-[0-9a-f]{30} AWS_SESSION_TOKEN=\n`+
+		`  s3post presign -endpoint http://127\.0\.0\.1:\d+ -region us-east-1 -bucket demo -key 'cli/\$\{filename\}' -max-size 32MiB \| s3post upload FILE\n$`, m[1])
+
+	dir := t.TempDir()
+	file := filepath.Join(dir, "from the shell.txt")
+	require.NoError(t, os.WriteFile(file, []byte("uploaded with the printed commands\n"), 0o600))
+	bin := t.TempDir()
+	require.NoError(t, os.Symlink(binary, filepath.Join(bin, "s3post")))
+	script := strings.ReplaceAll(m[1], "FILE", "'"+file+"'")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	run := exec.CommandContext(ctx, sh, "-e", "-c", script)
+	// The user's own AWS settings do not get in the way: the commands set
+	// what they need.
+	run.Env = append(cleanEnv(t), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"AWS_REGION=eu-west-3", "AWS_ACCESS_KEY_ID=AKIAUSERSOWN", "AWS_SESSION_TOKEN=users-own-token")
+	got, err := run.CombinedOutput()
+	require.NoError(t, err, "%s", got)
+	assert.Contains(t, string(got), "status:   204 No Content")
+
+	var objects []struct{ Key string }
+	getJSON(t, page+"objects", &objects)
+	require.Len(t, objects, 1)
+	assert.Equal(t, "cli/from the shell.txt", objects[0].Key)
 }
 
 func TestDemoErrors(t *testing.T) {
@@ -185,6 +252,11 @@ func TestDemoErrors(t *testing.T) {
 			requireFailure(t, runCLI(t, cleanEnv(t), "", "demo", "-addr", tc.addr), 2, tc.want)
 		})
 	}
+	t.Run("-max-size over what the endpoint keeps", func(t *testing.T) {
+		t.Parallel()
+		requireFailure(t, runCLI(t, cleanEnv(t), "", "demo", "-max-size", "101MiB"), 2,
+			"demo: -max-size 101.0 MiB: the in-memory endpoint keeps files of at most 100.0 MiB")
+	})
 	t.Run("address in use", func(t *testing.T) {
 		t.Parallel()
 		ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -5,17 +5,22 @@
 //
 //	s3post presign -bucket B -key K [-region R] [flags]
 //	s3post upload [-form FILE|-] [flags] FILE
-//	s3post demo [-addr HOST:PORT]
+//	s3post demo [-addr HOST:PORT] [-max-size SIZE]
 //
 // # presign
 //
 // presign signs a form with the default credentials chain of the AWS SDKs
 // (environment variables first, then the shared AWS files and the other
-// sources of [awsenv.DefaultCredentials]) and prints it as JSON ({"url", "fields", "expires"}, what [s3post.PresignedPost]
-// marshals to), as an HTML form, or as a curl command:
+// sources of [awsenv.DefaultCredentials]) and prints it as JSON ({"url",
+// "fields", "expires"}, what [s3post.PresignedPost] marshals to), as an
+// HTML form, or as a curl command:
 //
 //	s3post presign -bucket my-bucket -key 'uploads/${filename}' -region eu-central-1 \
 //		-expires 15m -max-size 10MiB -content-type-prefix image/
+//
+// -o FILE writes the form to a file instead, a whole page with -format html;
+// -file PATH names the file that the curl command of -format curl uploads.
+// With -endpoint and no region, the form is signed for us-east-1.
 //
 // Sizes are bytes, or a number with a unit: KiB, MiB, GiB, TiB (powers of
 // 1024) or KB, MB, GB, TB (powers of 1000). -field name=value adds a form
@@ -37,10 +42,15 @@
 //
 // # demo
 //
-// demo starts an in-memory S3 endpoint and a page on 127.0.0.1 on which a
-// browser uploads files into it and lists them. It needs no cloud account:
+// demo starts an in-memory S3 endpoint and prints the URL of a page on
+// 127.0.0.1 on which a browser uploads files into it (several at once, by
+// drag and drop, with progress, S3's refusals in words) and lists them. It
+// needs no cloud account:
 //
 //	go run github.com/s3post/s3post/cmd/s3post demo
+//
+// It also prints a "s3post presign | s3post upload" pair of commands that
+// upload into the same bucket, with the endpoint's throwaway test keys.
 //
 // # Exit status
 //
@@ -93,7 +103,7 @@ const mainUsage = `s3post presigns S3 POST upload forms and uploads files with t
 Usage:
   s3post presign -bucket B -key K [-region R] [flags]
   s3post upload [-form FILE|-] [flags] FILE
-  s3post demo [-addr HOST:PORT]
+  s3post demo [-addr HOST:PORT] [-max-size SIZE]
 
 Commands:
 %s

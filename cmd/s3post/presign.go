@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -22,12 +26,16 @@ default profile of ~/.aws/credentials and ~/.aws/config, then the other
 sources that s3post supports) and prints it. A ${filename} in the key is
 replaced by S3 with the uploaded file's name.
 
+With -endpoint (an S3-compatible server) and no region from -region or the
+environment, the form is signed for us-east-1, as other S3 tools do.
+
 Sizes are bytes or a number with a unit: KiB, MiB, GiB, TiB (powers of 1024),
 KB, MB, GB, TB (powers of 1000).
 
-Example:
+Examples:
   s3post presign -bucket my-bucket -key 'uploads/${filename}' -region eu-central-1 \
-    -expires 15m -max-size 10MiB -content-type-prefix image/ -format html
+    -expires 15m -max-size 10MiB -content-type-prefix image/ -format html -o upload.html
+  s3post presign -bucket my-bucket -key 'uploads/${filename}' -format curl -file photo.jpg | sh
 `
 
 // presignOptions are the flags of the presign command.
@@ -40,6 +48,8 @@ type presignOptions struct {
 	conditions                    string
 	pathStyle                     bool
 	format                        string
+	output                        string // -o: the file to write, "" for stdout
+	file                          string // -file: the file of the curl command
 }
 
 func runPresign(ctx context.Context, std *stdio, args []string) error {
@@ -58,6 +68,8 @@ func runPresign(ctx context.Context, std *stdio, args []string) error {
 	fs.StringVar(&o.endpoint, "endpoint", "", "the base `URL` of an S3-compatible server, e.g. http://127.0.0.1:7070. Default: AWS.")
 	fs.BoolVar(&o.pathStyle, "path-style", false, "put the bucket in the URL's path, not in its host name")
 	fs.StringVar(&o.format, "format", "json", "the output `format`: json ({\"url\", \"fields\", \"expires\"}), html (a form) or curl (a command)")
+	fs.StringVar(&o.output, "o", "", "write the form to `file` instead of standard output; with -format html, a whole page to open in a browser")
+	fs.StringVar(&o.file, "file", "", "with -format curl, the `path` of the file that the command uploads. Default: FILE, for you to replace.")
 	if err := parseFlags(fs, args, std, presignUsage); err != nil {
 		return err
 	}
@@ -69,11 +81,14 @@ func runPresign(ctx context.Context, std *stdio, args []string) error {
 	default:
 		return usagef("presign: -format %s: want json, html or curl", quote(o.format))
 	}
+	if o.file != "" && o.format != "curl" {
+		return usagef("presign: -file names the file of the curl command: add -format curl")
+	}
 	in, sources, err := o.input()
 	if err != nil {
 		return err
 	}
-	p, err := o.presigner(ctx)
+	p, err := o.presigner(ctx, std.err)
 	if err != nil {
 		return err
 	}
@@ -84,8 +99,63 @@ func runPresign(ctx context.Context, std *stdio, args []string) error {
 	if o.format != "json" {
 		warnMissingFields(std.err, post, o.format)
 	}
-	return writeForm(std.out, post, o.format, o.contentTypePrefix)
+	if o.output == "" {
+		return writeForm(std.out, post, &o)
+	}
+	return o.writeFile(std.err, post)
 }
+
+// writeFile writes the form to the -o file, a whole page for -format
+// html, and says on w where it is.
+func (o *presignOptions) writeFile(w io.Writer, post *s3post.PresignedPost) error {
+	var b bytes.Buffer
+	if o.format == "html" {
+		b.WriteString(pageStart)
+	}
+	if err := writeForm(&b, post, o); err != nil {
+		return err
+	}
+	if o.format == "html" {
+		b.WriteString(pageEnd)
+	}
+	if err := os.WriteFile(o.output, b.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("presign: -o: %w", err)
+	}
+	switch o.format {
+	case "html":
+		where := o.output
+		if abs, err := filepath.Abs(o.output); err == nil {
+			where = (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
+			if !strings.HasPrefix(where, "file:///") { // a Windows path, C:/...
+				where = "file:///" + strings.TrimPrefix(where, "file://")
+			}
+		}
+		fmt.Fprintf(w, "s3post: wrote the upload page to %s: open %s in a browser\n", o.output, where)
+	case "curl":
+		fmt.Fprintf(w, "s3post: wrote the curl command to %s\n", o.output)
+	default:
+		fmt.Fprintf(w, "s3post: wrote the form to %s\n", o.output)
+	}
+	return nil
+}
+
+// pageStart and pageEnd frame the form of -format html -o in a page.
+const (
+	pageStart = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Upload a file</title>
+</head>
+<body>
+<h1>Upload a file</h1>
+`
+	pageEnd = `
+</body>
+</html>
+`
+)
 
 // input builds the PostInput from the flags. It also returns the flag that
 // each condition comes from, to name it in errors.
@@ -137,14 +207,20 @@ func (o *presignOptions) input() (s3post.PostInput, []string, error) {
 
 // presigner builds the Presigner from the flags and, without -region, from
 // the environment as the AWS SDKs do (AWS_REGION, AWS_DEFAULT_REGION, the
-// shared config profile's region).
-func (o *presignOptions) presigner(ctx context.Context) (*s3post.Presigner, error) {
+// shared config profile's region). With -endpoint and no region anywhere,
+// it signs for us-east-1 and notes that on stderr.
+func (o *presignOptions) presigner(ctx context.Context, stderr io.Writer) (*s3post.Presigner, error) {
 	var p *s3post.Presigner
 	if o.region != "" {
 		p = &s3post.Presigner{Credentials: awsenv.DefaultCredentials(), Region: o.region}
 	} else {
 		var err error
 		p, err = awsenv.NewPresigner(ctx)
+		if errors.Is(err, s3post.ErrInvalidRegion) && o.endpoint != "" {
+			// As the AWS CLI, mc and rclone do for a custom endpoint.
+			fmt.Fprintln(stderr, "s3post: note: -endpoint without a region: signing for us-east-1, as S3-compatible servers expect by default; pass -region to sign for another")
+			p, err = &s3post.Presigner{Credentials: awsenv.DefaultCredentials(), Region: "us-east-1"}, nil
+		}
 		if errors.Is(err, s3post.ErrInvalidRegion) {
 			return nil, usagef("presign: no region: pass -region, e.g. -region eu-central-1, or set AWS_REGION (or region in the shared config profile)")
 		}
@@ -202,12 +278,12 @@ func reason(err error) string {
 }
 
 // writeForm prints the form in the format asked for.
-func writeForm(w io.Writer, post *s3post.PresignedPost, format, contentTypePrefix string) error {
-	switch format {
+func writeForm(w io.Writer, post *s3post.PresignedPost, o *presignOptions) error {
+	switch o.format {
 	case "html":
 		opts := s3post.HTMLFormOptions{}
-		if strings.HasSuffix(contentTypePrefix, "/") && strings.Count(contentTypePrefix, "/") == 1 {
-			opts.Accept = contentTypePrefix + "*"
+		if strings.HasSuffix(o.contentTypePrefix, "/") && strings.Count(o.contentTypePrefix, "/") == 1 {
+			opts.Accept = o.contentTypePrefix + "*"
 		}
 		form, err := post.HTMLForm(opts)
 		if err != nil {
@@ -216,7 +292,7 @@ func writeForm(w io.Writer, post *s3post.PresignedPost, format, contentTypePrefi
 		_, err = io.WriteString(w, string(form))
 		return err
 	case "curl":
-		_, err := io.WriteString(w, curlCommand(post))
+		_, err := io.WriteString(w, curlCommand(post, o.file))
 		return err
 	}
 	enc := json.NewEncoder(w)

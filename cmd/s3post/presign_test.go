@@ -350,3 +350,123 @@ func manyConditions(n int) string {
 	}
 	return b.String() + "]"
 }
+
+// TestPresignEndpointDefaultRegion checks that a custom endpoint without a
+// region signs for us-east-1, as other S3 tools do, and says so.
+func TestPresignEndpointDefaultRegion(t *testing.T) {
+	t.Parallel()
+	base := []string{"presign", "-bucket", "my-bucket", "-key", "k"}
+	for _, tc := range []struct {
+		reason     string
+		env, args  []string
+		wantRegion string
+		wantNote   bool
+	}{
+		{"an endpoint without a region anywhere signs for us-east-1", nil, []string{"-endpoint", "http://127.0.0.1:7070"}, "us-east-1", true},
+		{"the -region flag wins over the default", nil, []string{"-endpoint", "http://127.0.0.1:7070", "-region", "eu-west-1"}, "eu-west-1", false},
+		{"AWS_REGION wins over the default", []string{"AWS_REGION=ap-south-1"}, []string{"-endpoint", "http://127.0.0.1:7070"}, "ap-south-1", false},
+	} {
+		t.Run(tc.reason, func(t *testing.T) {
+			t.Parallel()
+			env := append(cleanEnv(t), "AWS_ACCESS_KEY_ID="+testAccessKey, "AWS_SECRET_ACCESS_KEY="+testSecret)
+			r := runCLI(t, append(env, tc.env...), "", append(base, tc.args...)...)
+			require.Equal(t, 0, r.code, "%v", r)
+			f := decodeForm(t, r.stdout)
+			assert.Equal(t, "http://127.0.0.1:7070/my-bucket", f.URL)
+			assert.Regexp(t, `^`+testAccessKey+`/\d{8}/`+tc.wantRegion+`/s3/aws4_request$`, f.Fields["x-amz-credential"])
+			if tc.wantNote {
+				assert.Equal(t, "s3post: note: -endpoint without a region: signing for us-east-1, as S3-compatible servers expect by default; pass -region to sign for another\n", r.stderr)
+			} else {
+				assert.Empty(t, r.stderr)
+			}
+		})
+	}
+}
+
+// TestPresignOutputFile checks -o: the form goes to the file, a page for
+// -format html, and stderr says where to open it.
+func TestPresignOutputFile(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		reason, format string
+		want           []string // in the file
+		wantStderr     string
+	}{
+		{"html is a whole page, to open in a browser", "html",
+			[]string{"<!doctype html>\n", `<meta charset="utf-8">`, `<form action="https://my-bucket.s3.eu-central-1.amazonaws.com/" method="post" enctype="multipart/form-data">`, `<input type="file" name="file" required>`},
+			"s3post: wrote the upload page to %s: open file://%s in a browser\n"},
+		{"json is the form as JSON", "json", []string{`"url": "https://my-bucket.s3.eu-central-1.amazonaws.com/"`}, "s3post: wrote the form to %s\n"},
+		{"curl is the command", "curl", []string{"curl -i \\\n", "  -F file=@FILE \\\n"}, "s3post: wrote the curl command to %s\n"},
+	} {
+		t.Run(tc.reason, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "out."+tc.format)
+			r := runCLI(t, credsEnv(t), "", "presign", "-bucket", "my-bucket", "-key", "k", "-format", tc.format, "-o", path)
+			require.Equal(t, 0, r.code, "%v", r)
+			assert.Empty(t, r.stdout, "the form goes to the file only")
+			content, err := os.ReadFile(path)
+			require.NoError(t, err)
+			for _, want := range tc.want {
+				assert.Contains(t, string(content), want)
+			}
+			abs, err := filepath.Abs(path)
+			require.NoError(t, err)
+			if tc.format == "html" {
+				assert.Equal(t, fmt.Sprintf(tc.wantStderr, path, filepath.ToSlash(abs)), r.stderr)
+			} else {
+				assert.Equal(t, fmt.Sprintf(tc.wantStderr, path), r.stderr)
+			}
+		})
+	}
+	t.Run("a directory that does not exist is an error, and nothing is printed", func(t *testing.T) {
+		t.Parallel()
+		path := filepath.Join(t.TempDir(), "nope", "page.html")
+		requireFailure(t, runCLI(t, credsEnv(t), "", "presign", "-bucket", "my-bucket", "-key", "k", "-format", "html", "-o", path), 1, "presign: -o: open "+path)
+	})
+}
+
+// TestPresignCurlFile checks that -file names the file in the curl command,
+// quoted for the shell and for curl's -F, so that curl uploads that file.
+func TestPresignCurlFile(t *testing.T) {
+	t.Parallel()
+	sh, err := exec.LookPath("sh")
+	if runtime.GOOS == "windows" || err != nil {
+		t.Skip("no POSIX shell to run the command with")
+	}
+	for _, tc := range []struct {
+		reason, file, wantLine, wantArg string
+	}{
+		{"a plain path is as it is", "photo.jpg", `  -F file=@photo.jpg \`, "file=@photo.jpg"},
+		{"a space is quoted for the shell", "holiday photo.jpg", `  -F 'file=@holiday photo.jpg' \`, "file=@holiday photo.jpg"},
+		{"a shell quote is quoted for the shell", "it's.txt", `  -F 'file=@it'\''s.txt' \`, "file=@it's.txt"},
+		{"a ';' or ',' that curl would read is quoted for curl", "a;type=x,b.txt", `  -F 'file=@"a;type=x,b.txt"' \`, `file=@"a;type=x,b.txt"`},
+		{"a '\"' or '\\' in a path quoted for curl is escaped", `say "hi"\.txt`, `  -F 'file=@"say \"hi\"\\.txt"' \`, `file=@"say \"hi\"\\.txt"`},
+	} {
+		t.Run(tc.reason, func(t *testing.T) {
+			t.Parallel()
+			r := runCLI(t, credsEnv(t), "", "presign", "-bucket", "my-bucket", "-key", "k", "-format", "curl", "-file", tc.file)
+			require.Equal(t, 0, r.code, "%v", r)
+			assert.Empty(t, r.stderr)
+			assert.NotContains(t, r.stdout, "FILE")
+			lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+			require.GreaterOrEqual(t, len(lines), 2, r.stdout)
+			assert.Equal(t, tc.wantLine, lines[len(lines)-2])
+
+			dir := t.TempDir()
+			fake := "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done\n"
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "curl"), []byte(fake), 0o755))
+			cmd := exec.Command(sh, "-c", r.stdout)
+			cmd.Env = []string{"PATH=" + dir, "HOME=/nonexistent"}
+			out, err := cmd.Output()
+			require.NoError(t, err)
+			args := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+			require.GreaterOrEqual(t, len(args), 3, "%q", args)
+			assert.Equal(t, tc.wantArg, args[len(args)-2], "what curl gets")
+		})
+	}
+	t.Run("-file without -format curl is a usage error", func(t *testing.T) {
+		t.Parallel()
+		requireFailure(t, runCLI(t, credsEnv(t), "", "presign", "-bucket", "my-bucket", "-key", "k", "-file", "a.txt"), 2,
+			"presign: -file names the file of the curl command: add -format curl")
+	})
+}
