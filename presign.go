@@ -136,6 +136,12 @@ type PostInput struct {
 	// browser adds itself, and the file's size. Optional.
 	Conditions []Condition
 
+	// Object sets what the uploaded object becomes (its Content-Type,
+	// metadata, tags, encryption, ...) and what the browser may choose,
+	// with typed and checked values. Each name it sets must not be in
+	// Fields too. Optional.
+	Object ObjectFields
+
 	// Expires is how long the form stays valid, from one second to seven
 	// days, in whole seconds: a fraction of a second is dropped. Optional;
 	// zero means one hour.
@@ -181,11 +187,33 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 	if err := checkExpiry(lifetime); err != nil {
 		return nil, err
 	}
+	if !in.Object.isZero() {
+		return p.presignObject(ctx, in, t, lifetime)
+	}
 	var fieldsBuf [8]formField // enough for most forms, on the stack
 	ci, err := checkInput(in, fieldsBuf[:0])
 	if err != nil {
 		return nil, err
 	}
+	return p.sign(ctx, in, &ci, t, lifetime)
+}
+
+// presignObject presigns a form with object settings: they become fields
+// and conditions of a copy of the input, which is presigned as any other.
+func (p *Presigner) presignObject(ctx context.Context, in *PostInput, t time.Time, lifetime time.Duration) (*PresignedPost, error) {
+	merged, typedConditions, err := withObject(in)
+	if err != nil {
+		return nil, err
+	}
+	ci, err := checkInput(merged, nil)
+	if err != nil {
+		return nil, renameTypedCondition(err, len(in.Conditions), typedConditions)
+	}
+	return p.sign(ctx, merged, &ci, t, lifetime)
+}
+
+// sign signs a checked input.
+func (p *Presigner) sign(ctx context.Context, in *PostInput, ci *checkedInput, t time.Time, lifetime time.Duration) (*PresignedPost, error) {
 	url, err := p.postURL(in.Bucket)
 	if err != nil {
 		return nil, err
@@ -215,7 +243,7 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 	scratch := signer.scratch()
 	defer signer.release(scratch)
 	var policy []byte
-	scratch.buf, policy = encodePolicy(scratch.buf, &ci, expires, clock, signer.conditions)
+	scratch.buf, policy = encodePolicy(scratch.buf, ci, expires, clock, signer.conditions)
 	if size := ci.formSize + ci.unplain + len(policy) + signer.formSize; size > maxPreFileSize {
 		if err := ci.checkFormSize(len(policy), true, signer.formSize, creds.SessionToken); err != nil {
 			return nil, err

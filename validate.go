@@ -233,7 +233,8 @@ func checkFields(dst []formField, fields map[string]string) ([]formField, error)
 		out = append(out, formField{name: name, value: value})
 	}
 	sortFields(out)
-	metadata := 0 // bytes of user metadata
+	metadata := 0       // bytes of user metadata
+	encryption := false // whether a field is an encryption setting
 	for i, f := range out {
 		if err := checkFieldName(f.name); err != nil {
 			return nil, inputError(ErrInvalidField, fieldInput(f.name), err.Error())
@@ -245,6 +246,12 @@ func checkFields(dst []formField, fields map[string]string) ([]formField, error)
 		if !out[i].plain && !utf8.ValidString(f.value) {
 			return nil, inputError(ErrInvalidField, fieldInput(f.name), "the value is not valid UTF-8: "+invalidUTF8(f.value))
 		}
+		if err := checkFieldValue(f.name, f.value); err != nil {
+			return nil, inputError(ErrInvalidField, fieldInput(f.name), err.Error())
+		}
+		if len(f.name) >= len(sseFieldPrefix) && equalFoldBytes(f.name[:len(sseFieldPrefix)], sseFieldPrefix) {
+			encryption = true
+		}
 		if i > 0 && equalFold(f.name, out[i-1].name) {
 			return nil, inputError(ErrInvalidField, fieldInput(f.name),
 				"duplicates "+fieldInput(out[i-1].name)+": S3 field names are case-insensitive, keep one")
@@ -255,6 +262,11 @@ func checkFields(dst []formField, fields map[string]string) ([]formField, error)
 	}
 	if metadata > maxUserMetadata {
 		if err := checkUserMetadata(out); err != nil {
+			return nil, err
+		}
+	}
+	if encryption {
+		if err := checkFieldSet(out); err != nil {
 			return nil, err
 		}
 	}
