@@ -5,9 +5,12 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/base64"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -315,4 +318,48 @@ func TestMatchString(t *testing.T) {
 	assert.Equal(t, "Match{}", Match{}.String())
 	assert.True(t, Match{}.IsZero())
 	assert.False(t, AnyValue().IsZero())
+}
+
+// TestObjectPolicyGolden compares the policies of forms with typed settings
+// with the files under testdata/golden, as TestPolicyGolden does; run
+// `go test -run PolicyGolden -update` to rewrite them after a deliberate
+// change.
+func TestObjectPolicyGolden(t *testing.T) {
+	t.Parallel()
+	cases := map[string]PostInput{
+		"object-avatar": {Bucket: "example-bucket", Key: "avatars/42",
+			Conditions: []Condition{ContentLengthRange(1, 1<<20)},
+			Object: ObjectFields{ContentType: Prefix("image/"), CacheControl: "public, max-age=86400",
+				Metadata: map[string]Match{"user-id": Exactly("42"), "caption": AnyValue()}}},
+		"object-every-field": {Bucket: "example-bucket", Key: "all/${filename}",
+			Fields: map[string]string{"x-amz-meta-raw": "r"},
+			Object: ObjectFields{
+				ContentType: Exactly("text/plain"), CacheControl: "no-cache", ContentDisposition: Exactly(`attachment; filename="a.txt"`),
+				ContentEncoding: Exactly("identity"), Expires: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), ContentMD5: AnyValue(),
+				ACL: ACLBucketOwnerFullControl, StorageClass: StorageClassIntelligentTiering,
+				Metadata: map[string]Match{"b": Exactly("2"), "a": Prefix("x")}, Tagging: map[string]string{"k": "v w"},
+				WebsiteRedirectLocation: "https://example.com/", SuccessActionStatus: 201, SuccessActionRedirect: "https://example.com/done",
+				ServerSideEncryption: SSEKMSDSSE, SSEKMSKeyID: "arn:aws:kms:eu-central-1:111122223333:key/k", SSEKMSEncryptionContext: map[string]string{"z": "1", "a": "2"},
+				ChecksumAlgorithm: ChecksumCRC64NVME, Checksum: AnyValue(),
+			}},
+		"object-sse-c": {Bucket: "example-bucket", Key: "secret.bin", Object: ObjectFields{SSECustomerKey: testSSECKey, ChecksumAlgorithm: ChecksumSHA1, Checksum: Exactly("AAAAAAAAAAAAAAAAAAAAAAAAAAA=")}},
+	}
+	for name, in := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			post, err := testPresigner().PresignPost(context.Background(), in)
+			require.NoError(t, err)
+			raw, err := base64.StdEncoding.DecodeString(post.Fields["policy"])
+			require.NoError(t, err)
+			require.True(t, json.Valid(raw))
+			got := append(raw, '\n')
+			path := filepath.Join("testdata", "golden", name+".json")
+			if *update {
+				require.NoError(t, os.WriteFile(path, got, 0o644))
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err, "run go test -run PolicyGolden -update to create it")
+			assert.Equal(t, string(want), string(got))
+		})
+	}
 }
