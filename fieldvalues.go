@@ -170,7 +170,9 @@ func checkBase64Digest(v, what string, size int, secret bool) error {
 		return fmt.Errorf("%s has %d characters; the base64 of %s has %d (%d bytes)", shown, len(v), what, base64Len(size), size)
 	}
 	var buf [64]byte
-	if _, err := base64.StdEncoding.Decode(buf[:], []byte(v)); err != nil {
+	// The length alone does not make sure of the size: the decoder skips
+	// line breaks.
+	if n, err := base64.StdEncoding.Decode(buf[:], []byte(v)); err != nil || n != size {
 		return fmt.Errorf("%s is not standard padded base64 (of %s, %d bytes)", shown, what, size)
 	}
 	return nil
@@ -256,7 +258,8 @@ func checkTaggingXML(v string) error {
 }
 
 // checkTag checks a tag's key and value against S3's rules: lengths in
-// characters, and letters, digits, spaces and + - = . _ : / @.
+// characters, and letters, digits, spaces (Unicode's categories L, N and
+// Z) and + - = . _ : / @.
 func checkTag(key, value string) error {
 	if n := utf8.RuneCountInString(key); n < 1 || n > maxTagKeyLen {
 		return fmt.Errorf("the tag key %s has %d characters; S3 takes 1 to %d", quote(key), n, maxTagKeyLen)
@@ -269,7 +272,7 @@ func checkTag(key, value string) error {
 	}
 	for _, s := range [...]struct{ what, text string }{{"key", key}, {"value of " + quote(key), value}} {
 		for i, r := range s.text {
-			if !unicode.IsLetter(r) && !unicode.IsNumber(r) && r != ' ' && !strings.ContainsRune("+-=._:/@", r) {
+			if !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.Is(unicode.Z, r) && !strings.ContainsRune("+-=._:/@", r) {
 				return fmt.Errorf("the tag %s contains %s; tags hold letters, digits, spaces and + - = . _ : / @", s.what, describeChar(s.text, i))
 			}
 		}

@@ -389,14 +389,15 @@ func xmlEscape(b *strings.Builder, s string) {
 }
 
 // withObject returns a copy of the input with the object settings turned
-// into fields and conditions, and the inputs that the added conditions
-// come from, for messages. It refuses a name set both in Object and in
-// Fields. The caller's map and slice are left as they are.
-func withObject(in *PostInput) (*PostInput, []string, error) {
+// into fields and conditions, and the settings that they come from, for
+// messages. It refuses a name set both in Object and in Fields. The
+// caller's map and slice are left as they are.
+func withObject(in *PostInput) (*PostInput, *typedInputs, error) {
 	typed, err := in.Object.formFields()
 	if err != nil {
 		return nil, nil, err
 	}
+	inputs := &typedInputs{callerConditions: len(in.Conditions), fields: make(map[string]string, len(typed))}
 	out := *in
 	out.Object = ObjectFields{}
 	out.Fields = make(map[string]string, len(in.Fields)+len(typed))
@@ -404,7 +405,6 @@ func withObject(in *PostInput) (*PostInput, []string, error) {
 		out.Fields[name] = value
 	}
 	out.Conditions = slices.Clip(in.Conditions)
-	var inputs []string
 	for _, f := range typed {
 		for name := range in.Fields {
 			if equalFold(name, f.name) {
@@ -414,27 +414,51 @@ func withObject(in *PostInput) (*PostInput, []string, error) {
 		}
 		if f.match.kind == matchExactly {
 			out.Fields[f.name] = f.match.value
+			inputs.fields[f.name] = f.input
 			continue
 		}
 		out.Conditions = append(out.Conditions, StartsWith(f.name, f.match.value))
-		inputs = append(inputs, f.input)
+		inputs.conditions = append(inputs.conditions, f.input)
 	}
 	return &out, inputs, nil
 }
 
-// renameTypedCondition makes an error about a condition that the object
-// settings added name the setting rather than a Conditions index that the
-// caller never wrote.
-func renameTypedCondition(err error, callerConditions int, inputs []string) error {
+// typedInputs names the object settings behind the fields and conditions
+// that withObject added, for messages.
+type typedInputs struct {
+	// callerConditions is the number of the caller's own conditions, which
+	// come before those added.
+	callerConditions int
+	// conditions are the settings behind the added conditions, in order.
+	conditions []string
+	// fields are the settings behind the added fields, by field name.
+	fields map[string]string
+}
+
+// rename makes an error about a field or condition that the object settings
+// added name the setting, rather than a Fields name or a Conditions index
+// that the caller never wrote.
+func (ti *typedInputs) rename(err error) error {
 	var ie *InputError
-	if !errors.As(err, &ie) || !strings.HasPrefix(ie.Input, "Conditions[") {
+	if !errors.As(err, &ie) {
 		return err
 	}
-	i, convErr := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(ie.Input, "Conditions["), "]"))
-	if convErr != nil || i < callerConditions || i-callerConditions >= len(inputs) {
+	input := ""
+	if name, ok := strings.CutPrefix(ie.Input, "Fields["); ok {
+		unquoted, uerr := strconv.Unquote(strings.TrimSuffix(name, "]"))
+		if uerr == nil {
+			input = ti.fields[unquoted]
+		}
+	} else if index, ok := strings.CutPrefix(ie.Input, "Conditions["); ok {
+		i, cerr := strconv.Atoi(strings.TrimSuffix(index, "]"))
+		if cerr == nil && i >= ti.callerConditions && i-ti.callerConditions < len(ti.conditions) {
+			input = ti.conditions[i-ti.callerConditions]
+		}
+	}
+	if input == "" {
 		return err
 	}
 	renamed := *ie
-	renamed.Input = inputs[i-callerConditions]
+	renamed.Input = input
 	return &renamed
 }

@@ -363,3 +363,35 @@ func TestObjectPolicyGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestObjectFieldsErrorsNameTheSetting checks that the checks that the
+// object settings share with PostInput.Fields name the setting, not a
+// field or condition that the caller never wrote.
+func TestObjectFieldsErrorsNameTheSetting(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		reason string
+		in     PostInput
+		want   error
+		msg    string
+	}{
+		{"a value that is not UTF-8", objectInput(ObjectFields{ContentDisposition: Exactly("a\xffb")}), ErrInvalidField,
+			"s3post: Object.ContentDisposition: the value is not valid UTF-8"},
+		{"a value outside the caller's own condition", PostInput{Bucket: "example-bucket", Key: "k",
+			Conditions: []Condition{StartsWith("Content-Type", "image/")}, Object: ObjectFields{ContentType: Exactly("text/plain")}},
+			ErrUnsatisfiable, `s3post: Conditions[0]: the Content-Type value "text/plain" does not meet`},
+		{"a prefix that the caller's condition excludes", PostInput{Bucket: "example-bucket", Key: "k",
+			Conditions: []Condition{StartsWith("x-amz-meta-a", "b")}, Object: ObjectFields{Metadata: map[string]Match{"a": Prefix("c")}}},
+			ErrUnsatisfiable, `s3post: Object.Metadata["a"]: no value of x-amz-meta-a meets both`},
+		{"a form too large", objectInput(ObjectFields{CacheControl: strings.Repeat("c", 20<<10)}), ErrUnsatisfiable,
+			"s3post: Object.CacheControl: the fields before the file"},
+	} {
+		t.Run(tc.reason, func(t *testing.T) {
+			t.Parallel()
+			_, err := testPresigner().PresignPost(context.Background(), tc.in)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, tc.want)
+			assert.Contains(t, err.Error(), tc.msg)
+		})
+	}
+}

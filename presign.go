@@ -201,15 +201,19 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 // presignObject presigns a form with object settings: they become fields
 // and conditions of a copy of the input, which is presigned as any other.
 func (p *Presigner) presignObject(ctx context.Context, in *PostInput, t time.Time, lifetime time.Duration) (*PresignedPost, error) {
-	merged, typedConditions, err := withObject(in)
+	merged, inputs, err := withObject(in)
 	if err != nil {
 		return nil, err
 	}
 	ci, err := checkInput(merged, nil)
 	if err != nil {
-		return nil, renameTypedCondition(err, len(in.Conditions), typedConditions)
+		return nil, inputs.rename(err)
 	}
-	return p.sign(ctx, merged, &ci, t, lifetime)
+	post, err := p.sign(ctx, merged, &ci, t, lifetime)
+	if err != nil {
+		return nil, inputs.rename(err)
+	}
+	return post, nil
 }
 
 // sign signs a checked input.
