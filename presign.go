@@ -19,8 +19,12 @@
 //		Bucket:     "uploads",
 //		Key:        "users/42/${filename}",
 //		Conditions: []s3post.Condition{s3post.ContentLengthRange(1, 10<<20)},
+//		Object:     s3post.ObjectFields{ContentType: s3post.Prefix("image/")},
 //	})
 //
+// [ObjectFields] sets what the object becomes (headers, ACL, storage class,
+// metadata, tags, encryption, checksums) with typed values, checked against
+// S3's rules; PostInput.Fields and Conditions take any other field.
 // # What it guarantees
 //
 // Every form field is covered by a policy condition (S3 rejects the form with
@@ -126,10 +130,11 @@ type PostInput struct {
 	// StartsWith("key", "uploads/a/"), since a file name holds no '/'.
 	Key string
 
-	// Fields are extra form fields, such as "acl", "Content-Type",
-	// "success_action_status" or "x-amz-meta-*". Each field gets an exact-match
-	// condition unless Conditions has one on the same field (compared
-	// case-insensitively), in which case the value must meet it. Optional.
+	// Fields are extra form fields, for what Object does not type. Each
+	// field gets an exact-match condition unless Conditions has one on the
+	// same field (compared case-insensitively), in which case the value
+	// must meet it. The values of the fields that Object types, such as
+	// "acl" or "tagging", are checked as there. Optional.
 	Fields map[string]string
 
 	// Conditions are more policy rules, for fields in Fields, fields the
