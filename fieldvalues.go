@@ -8,7 +8,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -93,19 +92,22 @@ func checkFieldValue(name, value string) error {
 }
 
 func checkACL(v string) error {
-	acls := []ACL{ACLPrivate, ACLPublicRead, ACLPublicReadWrite, ACLAuthenticatedRead, ACLAWSExecRead, ACLBucketOwnerRead, ACLBucketOwnerFullControl}
-	if slices.Contains(acls, ACL(v)) {
+	switch ACL(v) {
+	case ACLPrivate, ACLPublicRead, ACLPublicReadWrite, ACLAuthenticatedRead, ACLAWSExecRead, ACLBucketOwnerRead, ACLBucketOwnerFullControl:
 		return nil
 	}
+	acls := []ACL{ACLPrivate, ACLPublicRead, ACLPublicReadWrite, ACLAuthenticatedRead, ACLAWSExecRead, ACLBucketOwnerRead, ACLBucketOwnerFullControl}
 	return fmt.Errorf("%s is not one of S3's canned ACLs for objects: %s", quote(v), joinQuoted(acls))
 }
 
 func checkStorageClass(v string) error {
-	classes := []StorageClass{StorageClassStandard, StorageClassReducedRedundancy, StorageClassStandardIA, StorageClassOnezoneIA,
-		StorageClassIntelligentTiering, StorageClassGlacier, StorageClassDeepArchive, StorageClassGlacierIR, StorageClassOutposts, StorageClassSnow}
-	if slices.Contains(classes, StorageClass(v)) {
+	switch StorageClass(v) {
+	case StorageClassStandard, StorageClassReducedRedundancy, StorageClassStandardIA, StorageClassOnezoneIA,
+		StorageClassIntelligentTiering, StorageClassGlacier, StorageClassDeepArchive, StorageClassGlacierIR, StorageClassOutposts, StorageClassSnow:
 		return nil
 	}
+	classes := []StorageClass{StorageClassStandard, StorageClassReducedRedundancy, StorageClassStandardIA, StorageClassOnezoneIA,
+		StorageClassIntelligentTiering, StorageClassGlacier, StorageClassDeepArchive, StorageClassGlacierIR, StorageClassOutposts, StorageClassSnow}
 	return fmt.Errorf("%s is not one of S3's storage classes: %s", quote(v), joinQuoted(classes))
 }
 

@@ -395,3 +395,24 @@ func TestObjectFieldsErrorsNameTheSetting(t *testing.T) {
 		})
 	}
 }
+
+// TestValueListsAgree checks that every ACL, storage class, encryption and
+// checksum constant passes its own check, and that the message listing
+// S3's values names each.
+func TestValueListsAgree(t *testing.T) {
+	t.Parallel()
+	for field, values := range map[string][]string{
+		"acl":                          {string(ACLPrivate), string(ACLPublicRead), string(ACLPublicReadWrite), string(ACLAuthenticatedRead), string(ACLAWSExecRead), string(ACLBucketOwnerRead), string(ACLBucketOwnerFullControl)},
+		"x-amz-storage-class":          {string(StorageClassStandard), string(StorageClassReducedRedundancy), string(StorageClassStandardIA), string(StorageClassOnezoneIA), string(StorageClassIntelligentTiering), string(StorageClassGlacier), string(StorageClassDeepArchive), string(StorageClassGlacierIR), string(StorageClassOutposts), string(StorageClassSnow)},
+		"x-amz-server-side-encryption": {string(SSES3), string(SSEKMS), string(SSEKMSDSSE)},
+		"x-amz-checksum-algorithm":     {string(ChecksumCRC32), string(ChecksumCRC32C), string(ChecksumCRC64NVME), string(ChecksumSHA1), string(ChecksumSHA256)},
+	} {
+		err := checkFieldValue(field, "nonsense")
+		require.Error(t, err, field)
+		for _, v := range values {
+			assert.NoError(t, checkFieldValue(field, v), "%s %s", field, v)
+			assert.NoError(t, checkFieldValue(strings.ToUpper(field), v), "%s %s, the name in upper case", field, v)
+			assert.Contains(t, err.Error(), `"`+v+`"`, "the message for %s lists %s", field, v)
+		}
+	}
+}
