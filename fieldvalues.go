@@ -27,7 +27,7 @@ const (
 	maxWebsiteRedirect  = 2 << 10
 	reservedTagPrefix   = "aws:"
 	sseFieldPrefix      = "x-amz-server-side-encryption"
-	checksumFieldPrefix = "x-amz-checksum-"
+	sseCustomerKeyField = "x-amz-server-side-encryption-customer-key"
 )
 
 // checksumSizes are the sizes in bytes of the checksums of each algorithm,
@@ -60,7 +60,7 @@ var valueCheckers = [...]struct {
 	{"x-amz-server-side-encryption-context", checkKMSContext},
 	{"x-amz-server-side-encryption-bucket-key-enabled", checkBool},
 	{"x-amz-server-side-encryption-customer-algorithm", checkSSECAlgorithm},
-	{"x-amz-server-side-encryption-customer-key", func(v string) error { return checkBase64Digest(v, "an SSE-C key", sseCustomerKeyLen, true) }},
+	{sseCustomerKeyField, func(v string) error { return checkBase64Digest(v, "an SSE-C key", sseCustomerKeyLen, true) }},
 	{"x-amz-server-side-encryption-customer-key-md5", func(v string) error { return checkBase64Digest(v, "the MD5 of an SSE-C key", md5.Size, false) }},
 }
 

@@ -416,3 +416,33 @@ func TestValueListsAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestSSECustomerKeyNotInConditionErrors checks that a condition on the
+// SSE-C key that the key does not meet is refused without showing the key
+// or the condition's value.
+func TestSSECustomerKeyNotInConditionErrors(t *testing.T) {
+	t.Parallel()
+	key := base64.StdEncoding.EncodeToString(testSSECKey)
+	other := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("Z"), 32))
+	for _, tc := range []struct {
+		reason string
+		in     PostInput
+	}{
+		{"a typed key outside the caller's condition", PostInput{Bucket: "example-bucket", Key: "k", Object: ObjectFields{SSECustomerKey: testSSECKey},
+			Conditions: []Condition{Eq("x-amz-server-side-encryption-customer-key", other)}}},
+		{"a raw key outside the caller's condition", PostInput{Bucket: "example-bucket", Key: "k",
+			Fields:     map[string]string{"x-amz-server-side-encryption-customer-algorithm": "AES256", "x-amz-server-side-encryption-customer-key": key},
+			Conditions: []Condition{StartsWith("X-Amz-Server-Side-Encryption-Customer-Key", other[:10])}}},
+		{"two conditions on the key that exclude each other", PostInput{Bucket: "example-bucket", Key: "k",
+			Conditions: []Condition{Eq("x-amz-server-side-encryption-customer-key", key), Eq("x-amz-server-side-encryption-customer-key", other)}}},
+	} {
+		t.Run(tc.reason, func(t *testing.T) {
+			t.Parallel()
+			_, err := testPresigner().PresignPost(context.Background(), tc.in)
+			require.ErrorIs(t, err, ErrUnsatisfiable)
+			assert.Contains(t, err.Error(), "not shown: it holds an SSE-C key")
+			assert.NotContains(t, err.Error(), key[:10])
+			assert.NotContains(t, err.Error(), other[:10])
+		})
+	}
+}
