@@ -368,3 +368,102 @@ func ExampleVerifier() {
 	// s3post: EntityTooLarge: Your proposed upload exceeds the maximum allowed size
 	// 403 AccessDenied: Invalid according to Policy: Extra input fields: acl
 }
+
+// printFields prints a form's fields but for the signer's, sorted by name.
+func printFields(post *s3post.PresignedPost) {
+	names := make([]string, 0, len(post.Fields))
+	for name := range post.Fields {
+		switch name {
+		case "policy", "x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature":
+		default:
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Printf("%s: %s\n", name, post.Fields[name])
+	}
+}
+
+// A user's avatar: any image type that the browser names, up to 1 MiB,
+// cached for a day, with the user's ID in the object's metadata. The form
+// fixes the key, cache and metadata; the browser adds Content-Type, which
+// the policy lets start with "image/" only.
+func ExampleObjectFields_avatar() {
+	post, err := examplePresigner().PresignPost(context.Background(), s3post.PostInput{
+		Bucket:     "example-bucket",
+		Key:        "avatars/42",
+		Conditions: []s3post.Condition{s3post.ContentLengthRange(1, 1<<20)},
+		Object: s3post.ObjectFields{
+			ContentType:  s3post.Prefix("image/"),
+			CacheControl: "public, max-age=86400",
+			Metadata:     map[string]s3post.Match{"user-id": s3post.Exactly("42")},
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	printFields(post)
+	printPolicy(post)
+	// Output:
+	// Cache-Control: public, max-age=86400
+	// key: avatars/42
+	// x-amz-meta-user-id: 42
+	// expiration: 2026-11-25T13:00:00Z
+	// ["content-length-range", 1, 1048576]
+	// ["starts-with", "$Content-Type", "image/"]
+	// {"Cache-Control": "public, max-age=86400"}
+	// {"x-amz-meta-user-id": "42"}
+	// {"bucket": "example-bucket"}
+	// {"key": "avatars/42"}
+	// {"x-amz-algorithm": "AWS4-HMAC-SHA256"}
+	// {"x-amz-credential": "AKIAIOSFODNN7EXAMPLE/20261125/eu-central-1/s3/aws4_request"}
+	// {"x-amz-date": "20261125T120000Z"}
+}
+
+// A report encrypted with a KMS key under an encryption context, and
+// tagged for a lifecycle rule. The form carries every setting, and the
+// policy allows no other value.
+func ExampleObjectFields_kmsAndTags() {
+	post, err := examplePresigner().PresignPost(context.Background(), s3post.PostInput{
+		Bucket: "example-bucket",
+		Key:    "reports/${filename}",
+		Object: s3post.ObjectFields{
+			ContentType:             s3post.Exactly("application/pdf"),
+			ServerSideEncryption:    s3post.SSEKMS,
+			SSEKMSKeyID:             "alias/reports",
+			SSEKMSEncryptionContext: map[string]string{"department": "finance"},
+			BucketKeyEnabled:        true,
+			Tagging:                 map[string]string{"retention": "7y", "classification": "internal"},
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	printFields(post)
+	context, _ := base64.StdEncoding.DecodeString(post.Fields["x-amz-server-side-encryption-context"])
+	fmt.Println("decoded context:", string(context))
+	// Output:
+	// Content-Type: application/pdf
+	// key: reports/${filename}
+	// tagging: <Tagging><TagSet><Tag><Key>classification</Key><Value>internal</Value></Tag><Tag><Key>retention</Key><Value>7y</Value></Tag></TagSet></Tagging>
+	// x-amz-server-side-encryption: aws:kms
+	// x-amz-server-side-encryption-aws-kms-key-id: alias/reports
+	// x-amz-server-side-encryption-bucket-key-enabled: true
+	// x-amz-server-side-encryption-context: eyJkZXBhcnRtZW50IjoiZmluYW5jZSJ9
+	// decoded context: {"department":"finance"}
+}
+
+// Settings that S3 would refuse are errors before anything is signed.
+func ExampleObjectFields_checked() {
+	_, err := examplePresigner().PresignPost(context.Background(), s3post.PostInput{
+		Bucket: "example-bucket",
+		Key:    "a.txt",
+		Object: s3post.ObjectFields{Tagging: map[string]string{"owner": "jane*doe"}},
+	})
+	fmt.Println(errors.Is(err, s3post.ErrInvalidField))
+	fmt.Println(err)
+	// Output:
+	// true
+	// s3post: Object.Tagging: the tag value of "owner" contains "*" at offset 4; tags hold letters, digits, spaces and + - = . _ : / @
+}

@@ -19,8 +19,12 @@
 //		Bucket:     "uploads",
 //		Key:        "users/42/${filename}",
 //		Conditions: []s3post.Condition{s3post.ContentLengthRange(1, 10<<20)},
+//		Object:     s3post.ObjectFields{ContentType: s3post.Prefix("image/")},
 //	})
 //
+// [ObjectFields] sets what the object becomes (headers, ACL, storage class,
+// metadata, tags, encryption, checksums) with typed values, checked against
+// S3's rules; PostInput.Fields and Conditions take any other field.
 // # What it guarantees
 //
 // Every form field is covered by a policy condition (S3 rejects the form with
@@ -126,15 +130,22 @@ type PostInput struct {
 	// StartsWith("key", "uploads/a/"), since a file name holds no '/'.
 	Key string
 
-	// Fields are extra form fields, such as "acl", "Content-Type",
-	// "success_action_status" or "x-amz-meta-*". Each field gets an exact-match
-	// condition unless Conditions has one on the same field (compared
-	// case-insensitively), in which case the value must meet it. Optional.
+	// Fields are extra form fields, for what Object does not type. Each
+	// field gets an exact-match condition unless Conditions has one on the
+	// same field (compared case-insensitively), in which case the value
+	// must meet it. The values of the fields that Object types, such as
+	// "acl" or "tagging", are checked as there. Optional.
 	Fields map[string]string
 
 	// Conditions are more policy rules, for fields in Fields, fields the
 	// browser adds itself, and the file's size. Optional.
 	Conditions []Condition
+
+	// Object sets what the uploaded object becomes (its Content-Type,
+	// metadata, tags, encryption, ...) and what the browser may choose,
+	// with typed and checked values. Each name it sets must not be in
+	// Fields too. Optional.
+	Object ObjectFields
 
 	// Expires is how long the form stays valid, from one second to seven
 	// days, in whole seconds: a fraction of a second is dropped. Optional;
@@ -181,11 +192,37 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 	if err := checkExpiry(lifetime); err != nil {
 		return nil, err
 	}
+	if !in.Object.isZero() {
+		return p.presignObject(ctx, in, t, lifetime)
+	}
 	var fieldsBuf [8]formField // enough for most forms, on the stack
 	ci, err := checkInput(in, fieldsBuf[:0])
 	if err != nil {
 		return nil, err
 	}
+	return p.sign(ctx, in, &ci, t, lifetime)
+}
+
+// presignObject presigns a form with object settings: they become fields
+// and conditions of a copy of the input, which is presigned as any other.
+func (p *Presigner) presignObject(ctx context.Context, in *PostInput, t time.Time, lifetime time.Duration) (*PresignedPost, error) {
+	merged, inputs, err := withObject(in)
+	if err != nil {
+		return nil, err
+	}
+	ci, err := checkInput(merged, nil)
+	if err != nil {
+		return nil, inputs.rename(err)
+	}
+	post, err := p.sign(ctx, merged, &ci, t, lifetime)
+	if err != nil {
+		return nil, inputs.rename(err)
+	}
+	return post, nil
+}
+
+// sign signs a checked input.
+func (p *Presigner) sign(ctx context.Context, in *PostInput, ci *checkedInput, t time.Time, lifetime time.Duration) (*PresignedPost, error) {
 	url, err := p.postURL(in.Bucket)
 	if err != nil {
 		return nil, err
@@ -215,7 +252,7 @@ func (p *Presigner) presign(ctx context.Context, in *PostInput, t time.Time) (*P
 	scratch := signer.scratch()
 	defer signer.release(scratch)
 	var policy []byte
-	scratch.buf, policy = encodePolicy(scratch.buf, &ci, expires, clock, signer.conditions)
+	scratch.buf, policy = encodePolicy(scratch.buf, ci, expires, clock, signer.conditions)
 	if size := ci.formSize + ci.unplain + len(policy) + signer.formSize; size > maxPreFileSize {
 		if err := ci.checkFormSize(len(policy), true, signer.formSize, creds.SessionToken); err != nil {
 			return nil, err

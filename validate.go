@@ -233,7 +233,8 @@ func checkFields(dst []formField, fields map[string]string) ([]formField, error)
 		out = append(out, formField{name: name, value: value})
 	}
 	sortFields(out)
-	metadata := 0 // bytes of user metadata
+	metadata := 0       // bytes of user metadata
+	encryption := false // whether a field is an encryption setting
 	for i, f := range out {
 		if err := checkFieldName(f.name); err != nil {
 			return nil, inputError(ErrInvalidField, fieldInput(f.name), err.Error())
@@ -245,6 +246,12 @@ func checkFields(dst []formField, fields map[string]string) ([]formField, error)
 		if !out[i].plain && !utf8.ValidString(f.value) {
 			return nil, inputError(ErrInvalidField, fieldInput(f.name), "the value is not valid UTF-8: "+invalidUTF8(f.value))
 		}
+		if err := checkFieldValue(f.name, f.value); err != nil {
+			return nil, inputError(ErrInvalidField, fieldInput(f.name), err.Error())
+		}
+		if len(f.name) >= len(sseFieldPrefix) && equalFoldBytes(f.name[:len(sseFieldPrefix)], sseFieldPrefix) {
+			encryption = true
+		}
 		if i > 0 && equalFold(f.name, out[i-1].name) {
 			return nil, inputError(ErrInvalidField, fieldInput(f.name),
 				"duplicates "+fieldInput(out[i-1].name)+": S3 field names are case-insensitive, keep one")
@@ -255,6 +262,11 @@ func checkFields(dst []formField, fields map[string]string) ([]formField, error)
 	}
 	if metadata > maxUserMetadata {
 		if err := checkUserMetadata(out); err != nil {
+			return nil, err
+		}
+	}
+	if encryption {
+		if err := checkFieldSet(out); err != nil {
 			return nil, err
 		}
 	}
@@ -455,22 +467,42 @@ func (ci *checkedInput) checkSatisfiable() error {
 		}
 		if value, known := ci.valueOf(field); known {
 			if !templateCanMeet(value, c) {
-				return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i),
-					// quote rather than %q: a value handed to fmt escapes,
-					// and with it the fields that PresignPost keeps on its
-					// stack.
-					fmt.Sprintf("the %s value %s does not meet %s%s: change the value or the condition", abbreviate(field), quote(value), conditionMessage(c), filenameNote(value)))
+				return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i), unmet(field, value, c))
 			}
 			continue
 		}
 		for j, earlier := range ci.conditions[:i] {
 			if equalFold(conditionField(earlier), field) && !conditionsCompatible(earlier, c) {
-				return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i),
-					fmt.Sprintf("no value of %s meets both %s and Conditions[%d] %s: drop one", abbreviate(field), conditionMessage(c), j, conditionMessage(earlier)))
+				return inputError(ErrUnsatisfiable, fmt.Sprintf("Conditions[%d]", i), incompatible(field, c, j, earlier))
 			}
 		}
 	}
 	return nil
+}
+
+// secretShown stands in a message for the value of a field that holds a
+// secret (an SSE-C key), which no message shows.
+const secretShown = "(not shown: it holds an SSE-C key)"
+
+// unmet says that a field's value does not meet a condition on it. (Its
+// own function, with the fields' value passed as a string: quote rather
+// than %q, as a value handed to fmt escapes, and with it the fields that
+// PresignPost keeps on its stack.)
+func unmet(field, value string, c Condition) string {
+	shown, condition := quote(value), conditionMessage(c)
+	if equalFold(field, sseCustomerKeyField) {
+		shown, condition = secretShown, secretShown
+	}
+	return fmt.Sprintf("the %s value %s does not meet %s%s: change the value or the condition", abbreviate(field), shown, condition, filenameNote(value))
+}
+
+// incompatible says that no value meets both conditions on a field.
+func incompatible(field string, c Condition, j int, earlier Condition) string {
+	first, second := conditionMessage(c), conditionMessage(earlier)
+	if equalFold(field, sseCustomerKeyField) {
+		first, second = secretShown, secretShown
+	}
+	return fmt.Sprintf("no value of %s meets both %s and Conditions[%d] %s: drop one", abbreviate(field), first, j, second)
 }
 
 // valueOf returns the value that the form will carry for a field, if the
