@@ -273,6 +273,7 @@ func runRecipe(t *testing.T, e *env, target string, u recipeUpload) (recipeResul
 // real PNG, through the presign endpoint, to VersityGW and to s3posttest
 // with README's CORS configuration, read back.
 func TestRecipes(t *testing.T) {
+	t.Parallel() // one Chromium at a time within each
 	e := loadEnv(t)
 	recipes := []struct {
 		reason, page, input string
@@ -328,6 +329,7 @@ func TestRecipes(t *testing.T) {
 // wrong: S3's XML refusal shown in words, Uppy 6 and ${filename}, Uppy 6
 // adding no Content-Type, and the CORS configuration's parts.
 func TestRecipesRefusals(t *testing.T) {
+	t.Parallel() // one Chromium at a time within each
 	e := loadEnv(t)
 	withoutExpose := func(t *testing.T, origin string) []s3posttest.CORSRule {
 		rules := readmeCORS(t, origin)
@@ -415,6 +417,7 @@ var formRecipe = template.Must(template.ParseFiles(filepath.Join("browser", "for
 // VersityGW stores as it is (README, "Tested against"). The form fixes the
 // Content-Type; S3 redirects the browser to success_action_redirect.
 func TestRecipeHTMLForm(t *testing.T) {
+	t.Parallel() // one Chromium at a time within each
 	e := loadEnv(t)
 	for _, target := range recipeTargets(e) {
 		t.Run(target, func(t *testing.T) {
