@@ -9,8 +9,9 @@
 # under ${XDG_CACHE_HOME:-~/.cache}/s3post, outside the clone), and Debian's
 # chromium, Ceph (ceph-mon, ceph-osd, radosgw) and, when npm is missing,
 # nodejs and npm. It installs the browser recipes' JavaScript packages with
-# npm ci from their committed package-lock.json files (from npm's cache in
-# ~/.npm once warm) and bundles them with esbuild (e2e/browser/bundle.sh).
+# npm ci from their committed package-lock.json files (once per lock file,
+# cached outside the clone like the servers) and bundles them with esbuild
+# (e2e/browser/bundle.sh).
 # It starts the servers on 127.0.0.1 and stops them on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
