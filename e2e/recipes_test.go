@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -197,14 +198,33 @@ func requireBundles(t *testing.T) {
 	}
 }
 
+// sharedBrowser starts one Chromium for a test's subtests, which each open
+// a tab in it with tab.
+func sharedBrowser(t *testing.T, e *env) context.Context {
+	t.Helper()
+	requireBundles(t)
+	ctx := browserFor(t, e, 4*time.Minute)
+	require.NoError(t, chromedp.Do(ctx), "starting Chromium")
+	return ctx
+}
+
+// tab opens a tab in a shared browser, for one minute at most.
+func tab(t *testing.T, chromium context.Context) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(chromium)
+	t.Cleanup(cancel)
+	ctx, cancelTimeout := context.WithTimeout(ctx, time.Minute)
+	t.Cleanup(cancelTimeout)
+	return ctx
+}
+
 // runRecipe serves browser/ and the presign endpoint on one origin, with
 // the target server on another, opens the page in Chromium, sets the file
 // and returns what the page showed, the server, and the key prefix the
 // endpoint used for its first form.
-func runRecipe(t *testing.T, e *env, target string, u recipeUpload) (recipeResult, server, string) {
+func runRecipe(t *testing.T, e *env, chromium context.Context, target string, u recipeUpload) (recipeResult, server, string) {
 	t.Helper()
-	requireBundles(t)
-	ctx := browser(t, e)
+	ctx := tab(t, chromium)
 	prefix := uniqueKey(t)
 	var (
 		mu  sync.Mutex
@@ -273,8 +293,9 @@ func runRecipe(t *testing.T, e *env, target string, u recipeUpload) (recipeResul
 // real PNG, through the presign endpoint, to VersityGW and to s3posttest
 // with README's CORS configuration, read back.
 func TestRecipes(t *testing.T) {
-	t.Parallel() // one Chromium at a time within each
+	t.Parallel()
 	e := loadEnv(t)
+	chromium := sharedBrowser(t, e)
 	recipes := []struct {
 		reason, page, input string
 		check               func(t *testing.T, res recipeResult, key string)
@@ -312,8 +333,9 @@ func TestRecipes(t *testing.T) {
 	for _, rc := range recipes {
 		for _, target := range recipeTargets(e) {
 			t.Run(strings.TrimSuffix(rc.page, ".html")+"/"+target, func(t *testing.T) {
+				t.Parallel() // tabs of one Chromium
 				file, content := testPNG(t, "Holiday photo.png")
-				res, s, prefix := runRecipe(t, e, target, recipeUpload{page: rc.page, input: rc.input, file: file})
+				res, s, prefix := runRecipe(t, e, chromium, target, recipeUpload{page: rc.page, input: rc.input, file: file})
 				require.Empty(t, res.Error, rc.reason)
 				key := prefix + "Holiday photo.png"
 				rc.check(t, res, key)
@@ -329,8 +351,9 @@ func TestRecipes(t *testing.T) {
 // wrong: S3's XML refusal shown in words, Uppy 6 and ${filename}, Uppy 6
 // adding no Content-Type, and the CORS configuration's parts.
 func TestRecipesRefusals(t *testing.T) {
-	t.Parallel() // one Chromium at a time within each
+	t.Parallel()
 	e := loadEnv(t)
+	chromium := sharedBrowser(t, e)
 	withoutExpose := func(t *testing.T, origin string) []s3posttest.CORSRule {
 		rules := readmeCORS(t, origin)
 		rules[0].ExposeHeaders = nil
@@ -398,9 +421,10 @@ func TestRecipesRefusals(t *testing.T) {
 	for _, tc := range cases {
 		for _, target := range tc.targets {
 			t.Run(tc.reason+"/"+target, func(t *testing.T) {
+				t.Parallel()
 				file, _ := testPNG(t, "photo.png")
 				tc.upload.file = file
-				res, _, _ := runRecipe(t, e, target, tc.upload)
+				res, _, _ := runRecipe(t, e, chromium, target, tc.upload)
 				tc.check(t, res)
 			})
 		}
@@ -417,8 +441,9 @@ var formRecipe = template.Must(template.ParseFiles(filepath.Join("browser", "for
 // VersityGW stores as it is (README, "Tested against"). The form fixes the
 // Content-Type; S3 redirects the browser to success_action_redirect.
 func TestRecipeHTMLForm(t *testing.T) {
-	t.Parallel() // one Chromium at a time within each
+	t.Parallel()
 	e := loadEnv(t)
+	chromium := sharedBrowser(t, e)
 	for _, target := range recipeTargets(e) {
 		t.Run(target, func(t *testing.T) {
 			file, content := testPNG(t, "Holiday photo.png")
@@ -463,7 +488,7 @@ func TestRecipeHTMLForm(t *testing.T) {
 				s = e.server(t, target)
 			}
 
-			ctx := browser(t, e)
+			ctx := tab(t, chromium)
 			require.NoError(t, chromedp.Do(ctx,
 				chromedp.Navigate(app.URL+"/form.html"),
 				chromedp.SetUploadFiles(`input[type=file]`, []string{file}),
