@@ -19,8 +19,14 @@ import (
 )
 
 // browser starts headless Chromium with the flags this machine needs and a
-// fresh profile, and returns a context to drive it with.
+// fresh profile, and returns a context to drive it with, for 90 seconds.
 func browser(t *testing.T, e *env) context.Context {
+	t.Helper()
+	return browserFor(t, e, 90*time.Second)
+}
+
+// browserFor is browser with a lifetime of d.
+func browserFor(t *testing.T, e *env, d time.Duration) context.Context {
 	t.Helper()
 	if e.chromium == "" {
 		if os.Getenv("S3POST_E2E_REQUIRED") != "" {
@@ -40,7 +46,7 @@ func browser(t *testing.T, e *env) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(t.TempDir()),
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	t.Cleanup(cancelAlloc)

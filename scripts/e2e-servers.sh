@@ -144,6 +144,9 @@ cmd_install() {
   if [ ! -x /usr/bin/chromium ]; then
     timed "apt-get install chromium" apt_install chromium
   fi
+  if ! command -v npm >/dev/null; then
+    timed "apt-get install nodejs npm (the browser recipes' bundler)" apt_install nodejs npm
+  fi
   if ! command -v radosgw >/dev/null || ! command -v ceph-osd >/dev/null || ! command -v ceph-mon >/dev/null; then
     timed "apt-get install ceph-mon ceph-osd radosgw" apt_install --no-install-recommends ceph-mon ceph-osd radosgw ||
       die "Ceph RADOS Gateway could not be installed (apt-get install ceph-mon ceph-osd radosgw failed): the end-to-end suite needs it as its third referee"

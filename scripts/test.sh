@@ -7,8 +7,12 @@
 # On a fresh Debian machine with Go it installs what it needs: staticcheck,
 # VersityGW and SeaweedFS (built once through the Go module proxy and cached
 # under ${XDG_CACHE_HOME:-~/.cache}/s3post, outside the clone), and Debian's
-# chromium and Ceph (ceph-mon, ceph-osd, radosgw). It starts the servers on
-# 127.0.0.1 and stops them on exit.
+# chromium, Ceph (ceph-mon, ceph-osd, radosgw) and, when npm is missing,
+# nodejs and npm. It installs the browser recipes' JavaScript packages with
+# npm ci from their committed package-lock.json files (once per lock file,
+# cached outside the clone like the servers) and bundles them with esbuild
+# (e2e/browser/bundle.sh).
+# It starts the servers on 127.0.0.1 and stops them on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +35,9 @@ fi
 
 step "installing the end-to-end servers and chromium (cached after the first run)"
 ./scripts/e2e-servers.sh install
+
+step "browser recipes: npm ci and esbuild bundles"
+./e2e/browser/bundle.sh
 
 state=$(mktemp -d "${TMPDIR:-/tmp}/s3post-e2e.XXXXXX")
 cleanup() {
