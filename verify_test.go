@@ -455,3 +455,29 @@ func withoutField(fields []Field, name string) []Field {
 	}
 	return kept
 }
+
+// BenchmarkVerify verifies the form of BenchmarkPresignPost as a browser
+// submits it; compare the two (the bench module's BenchmarkVerify does so
+// in one run).
+func BenchmarkVerify(b *testing.B) {
+	p := benchPresigner("")
+	post, err := p.PresignPost(context.Background(), benchInput())
+	if err != nil {
+		b.Fatal(err)
+	}
+	sub := submission("example-bucket", post, map[string]string{"Content-Type": "image/png"}, "photo.png")
+	v := &Verifier{
+		Region: "us-west-2",
+		Now:    func() time.Time { return time.Date(2026, 11, 25, 12, 1, 0, 0, time.UTC) },
+		Lookup: func(context.Context, string) (Credentials, error) {
+			return Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}, nil
+		},
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(ctx, sub); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
