@@ -223,10 +223,11 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 	}
 	// S3 replaces ${filename} in every field before it checks the policy.
 	for name, value := range fields {
-		fields[name] = substituteFilename(value, sub.Filename)
+		if strings.Contains(value, filenameVariable) {
+			fields[name] = substituteFilename(value, sub.Filename)
+		}
 	}
 	acc := &Accepted{Key: fields["key"], Fields: fields, MinSize: 0, MaxSize: -1, Expiration: pol.Expiration}
-	covered := map[string]bool{}
 	for _, c := range pol.Conditions {
 		if c.Op == "content-length-range" {
 			acc.MinSize = max(acc.MinSize, c.Min)
@@ -236,7 +237,6 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 			continue
 		}
 		field := toLowerASCII(c.Field)
-		covered[field] = true
 		value := fields[field]
 		if field == "bucket" {
 			value = sub.Bucket
@@ -247,17 +247,29 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 	}
 	for _, f := range sub.Fields {
 		lower := toLowerASCII(f.Name)
-		if !covered[lower] && !ignoredField(lower) {
+		if !covered(pol, lower) && !ignoredField(lower) {
 			return nil, policyDenied("Extra input fields: %s", abbreviateS3(f.Name))
 		}
 	}
-	if !covered["bucket"] {
+	if !covered(pol, "bucket") {
 		return nil, policyDenied("Extra input fields: bucket")
 	}
 	if err := checkSubstitutedKey(acc.Key); err != nil {
 		return nil, err
 	}
 	return acc, nil
+}
+
+// covered reports whether a condition of the policy names the field, given
+// in lower case; S3 compares names ignoring ASCII case only. A policy has
+// a dozen conditions: a scan costs less than building a set.
+func covered(pol *PolicyDocument, lower string) bool {
+	for _, c := range pol.Conditions {
+		if c.Op != "content-length-range" && equalFold(c.Field, lower) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkSubstitutedKey refuses the keys that ${filename} can make and S3
