@@ -168,24 +168,27 @@ func (p *fastJSON) conditions() ([]PolicyCondition, bool) {
 	if !p.next('[') {
 		return nil, false
 	}
-	conds := make([]PolicyCondition, 0, 16)
-	if p.next(']') {
-		return conds, true
-	}
-	for {
-		c, ok := p.condition()
-		if !ok {
+	// Up to 16 conditions are gathered on the stack, and copied to a slice
+	// of their number.
+	var first [16]PolicyCondition
+	conds := first[:0]
+	if !p.next(']') {
+		for {
+			c, ok := p.condition()
+			if !ok {
+				return nil, false
+			}
+			conds = append(conds, c)
+			if p.next(',') {
+				continue
+			}
+			if p.next(']') {
+				break
+			}
 			return nil, false
 		}
-		conds = append(conds, c)
-		if p.next(',') {
-			continue
-		}
-		if p.next(']') {
-			return conds, true
-		}
-		return nil, false
 	}
+	return append(make([]PolicyCondition, 0, len(conds)), conds...), true
 }
 
 // condition reads one condition that S3 accepts.
