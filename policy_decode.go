@@ -81,6 +81,16 @@ func DecodePolicy(policyBase64 string) (*PolicyDocument, error) {
 	if err != nil {
 		return nil, invalidPolicy("Invalid 'Base64' encoded string.")
 	}
+	if pol, ok := decodePolicyFast(raw); ok {
+		return pol, nil
+	}
+	return decodePolicyJSON(raw)
+}
+
+// decodePolicyJSON decodes a policy document with encoding/json: the
+// reference for what S3 reads, used for every policy that decodePolicyFast
+// leaves to it, and so for every policy that S3 refuses.
+func decodePolicyJSON(raw []byte) (*PolicyDocument, error) {
 	var doc struct {
 		Expiration *string           `json:"expiration"`
 		Conditions []json.RawMessage `json:"conditions"`
@@ -118,28 +128,36 @@ func invalidPolicy(format string, args ...any) *S3Error {
 
 // decodeCondition decodes one condition of a policy document.
 func decodeCondition(rc json.RawMessage) (PolicyCondition, error) {
-	bad := invalidPolicy("Invalid Condition: %s", abbreviateS3(compactJSON(rc)))
+	c, ok := conditionOf(rc)
+	if !ok {
+		return PolicyCondition{}, invalidPolicy("Invalid Condition: %s", abbreviateS3(compactJSON(rc)))
+	}
+	return c, nil
+}
+
+// conditionOf reads one condition, or reports that S3 refuses it.
+func conditionOf(rc json.RawMessage) (PolicyCondition, bool) {
 	dec := json.NewDecoder(bytes.NewReader(rc))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return PolicyCondition{}, bad
+		return PolicyCondition{}, false
 	}
 	switch v := v.(type) {
 	case map[string]any:
 		if len(v) != 1 {
-			return PolicyCondition{}, bad
+			return PolicyCondition{}, false
 		}
 		for field, value := range v {
 			s, ok := value.(string)
 			if !ok {
-				return PolicyCondition{}, bad
+				return PolicyCondition{}, false
 			}
-			return PolicyCondition{Op: "eq", Field: field, Value: s}, nil
+			return PolicyCondition{Op: "eq", Field: field, Value: s}, true
 		}
 	case []any:
 		if len(v) != 3 {
-			return PolicyCondition{}, bad
+			return PolicyCondition{}, false
 		}
 		op, _ := v[0].(string)
 		switch op = strings.ToLower(op); op {
@@ -147,19 +165,19 @@ func decodeCondition(rc json.RawMessage) (PolicyCondition, error) {
 			field, ok1 := v[1].(string)
 			value, ok2 := v[2].(string)
 			if !ok1 || !ok2 || !strings.HasPrefix(field, "$") {
-				return PolicyCondition{}, bad
+				return PolicyCondition{}, false
 			}
-			return PolicyCondition{Op: op, Field: field[1:], Value: value}, nil
+			return PolicyCondition{Op: op, Field: field[1:], Value: value}, true
 		case "content-length-range":
 			min, err1 := policyInt(v[1])
 			max, err2 := policyInt(v[2])
 			if err1 != nil || err2 != nil || min < 0 || max < min {
-				return PolicyCondition{}, bad
+				return PolicyCondition{}, false
 			}
-			return PolicyCondition{Op: op, Min: min, Max: max}, nil
+			return PolicyCondition{Op: op, Min: min, Max: max}, true
 		}
 	}
-	return PolicyCondition{}, bad
+	return PolicyCondition{}, false
 }
 
 // policyInt reads a content-length-range bound, which S3 takes as a JSON

@@ -87,3 +87,72 @@ func TestPolicyConditionString(t *testing.T) {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// FuzzDecodePolicyFast checks the one-pass decoder against encoding/json:
+// whatever document it takes, it decodes as decodePolicyJSON does.
+func FuzzDecodePolicyFast(f *testing.F) {
+	raw, err := base64.StdEncoding.DecodeString(awsExamplePolicy)
+	require.NoError(f, err)
+	f.Add(raw)
+	for _, doc := range fastPolicyDocs {
+		f.Add([]byte(doc.doc))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		fast, ok := decodePolicyFast(doc)
+		if !ok {
+			return
+		}
+		want, err := decodePolicyJSON(doc)
+		require.NoError(t, err, "the fast decoder took a document that encoding/json refuses: %q", doc)
+		require.Equal(t, want, fast, "%q", doc)
+	})
+}
+
+// fastPolicyDocs are documents that the one-pass decoder takes or leaves to
+// encoding/json.
+var fastPolicyDocs = []struct {
+	reason string
+	doc    string
+	fast   bool
+}{
+	{"what PresignPost writes", `{"expiration":"2026-11-25T13:00:00Z","conditions":[{"bucket":"b"},["starts-with","$key","u/"],["content-length-range",1,10485760],{"x-amz-date":"20261125T120000Z"}]}`, true},
+	{"white space, escapes, string bounds and a capitalised operator", "{ \"expiration\" : \"2099-01-01T00:00:00.000Z\",\r\n\t\"conditions\": [ [\"EQ\", \"$key\", \"a\\\"b\\\\c\\/d\\n\"], [\"content-length-range\", \"0\", \"+5\"] ] }", true},
+	{"no conditions", `{"expiration":"2099-01-01T00:00:00Z","conditions":[]}`, true},
+	{"conditions first", `{"conditions":[],"expiration":"2099-01-01T00:00:00Z"}`, true},
+	{"a \\u escape", `{"expiration":"2099-01-01T00:00:00Z","conditions":[{"k\u0065y":"a"}]}`, false},
+	{"a byte outside ASCII", `{"expiration":"2099-01-01T00:00:00Z","conditions":[{"key":"é"}]}`, false},
+	{"a key spelled in capitals", `{"Expiration":"2099-01-01T00:00:00Z","conditions":[]}`, false},
+	{"a key twice", `{"expiration":"2099-01-01T00:00:00Z","expiration":"2098-01-01T00:00:00Z","conditions":[]}`, false},
+	{"another key", `{"expiration":"2099-01-01T00:00:00Z","conditions":[],"x":1}`, false},
+	{"a bound with a fraction", `{"expiration":"2099-01-01T00:00:00Z","conditions":[["content-length-range",1.0,2]]}`, false},
+	{"a bound with a leading zero", `{"expiration":"2099-01-01T00:00:00Z","conditions":[["content-length-range",01,2]]}`, false},
+	{"text after the document", `{"expiration":"2099-01-01T00:00:00Z","conditions":[]} x`, false},
+	{"a condition S3 refuses", `{"expiration":"2099-01-01T00:00:00Z","conditions":[["eq","key","x"]]}`, false},
+	{"an expiration S3 refuses", `{"expiration":"tomorrow","conditions":[]}`, false},
+	{"a two-key object", `{"expiration":"2099-01-01T00:00:00Z","conditions":[{"a":"1","b":"2"}]}`, false},
+	{"a null", `{"expiration":null,"conditions":[]}`, false},
+}
+
+// TestDecodePolicyFast checks which documents the one-pass decoder takes,
+// so that the common ones do not fall back to encoding/json unnoticed, and
+// that it decodes them as encoding/json does.
+func TestDecodePolicyFast(t *testing.T) {
+	t.Parallel()
+	for _, tc := range fastPolicyDocs {
+		t.Run(tc.reason, func(t *testing.T) {
+			t.Parallel()
+			got, ok := decodePolicyFast([]byte(tc.doc))
+			require.Equal(t, tc.fast, ok)
+			if !ok {
+				return
+			}
+			want, err := decodePolicyJSON([]byte(tc.doc))
+			require.NoError(t, err)
+			assert.Equal(t, want, got)
+		})
+	}
+	raw, err := base64.StdEncoding.DecodeString(awsExamplePolicy)
+	require.NoError(t, err)
+	_, ok := decodePolicyFast(raw)
+	assert.True(t, ok, "AWS's published example policy")
+}

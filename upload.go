@@ -93,7 +93,7 @@ func (p *PresignedPost) NewUploadRequest(ctx context.Context, u Upload) (*http.R
 	if !known {
 		size, known = bodySize(u.Body)
 	}
-	body := io.MultiReader(bytes.NewReader(head.Bytes()), u.Body, bytes.NewReader(tail))
+	body := &uploadBody{head: head.Bytes(), file: u.Body, tail: tail}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.URL, body)
 	if err != nil {
 		return nil, fmt.Errorf("s3post: building the upload request: %w", err)
@@ -105,6 +105,80 @@ func (p *PresignedPost) NewUploadRequest(ctx context.Context, u Upload) (*http.R
 		req.ContentLength = -1
 	}
 	return req, nil
+}
+
+// uploadBody is the body of an upload request: the multipart head (the
+// fields and the file part's header), the file, then the closing
+// delimiter. Read gives them in turn. WriteTo writes them to w, and hands
+// an *os.File to w's ReadFrom as is, so that a writer that can (a TCP
+// connection, a file) copies it in the kernel with sendfile, splice or
+// copy_file_range. net/http's Transport reads the body of a request with a
+// Content-Length through an io.LimitReader, which has no WriteTo: it uses
+// Read.
+type uploadBody struct {
+	head []byte    // the part of the head not yet read
+	file io.Reader // nil once read to its end
+	tail []byte    // the part of the tail not yet read
+}
+
+// Read reads the head, then the file, then the tail.
+func (b *uploadBody) Read(p []byte) (int, error) {
+	if len(b.head) > 0 {
+		n := copy(p, b.head)
+		b.head = b.head[n:]
+		return n, nil
+	}
+	if b.file != nil {
+		n, err := b.file.Read(p)
+		if err == io.EOF {
+			b.file, err = nil, nil
+		}
+		if n > 0 || err != nil {
+			return n, err
+		}
+	}
+	if len(b.tail) > 0 {
+		n := copy(p, b.tail)
+		b.tail = b.tail[n:]
+		return n, nil
+	}
+	return 0, io.EOF
+}
+
+// WriteTo writes what is left of the body to w.
+func (b *uploadBody) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	if len(b.head) > 0 {
+		n, err := w.Write(b.head)
+		total += int64(n)
+		b.head = b.head[n:]
+		if err != nil {
+			return total, err
+		}
+	}
+	if b.file != nil {
+		var n int64
+		var err error
+		if rf, ok := w.(io.ReaderFrom); ok && isFile(b.file) {
+			n, err = rf.ReadFrom(b.file)
+		} else {
+			n, err = io.Copy(w, b.file)
+		}
+		total += n
+		if err != nil {
+			return total, err
+		}
+		b.file = nil
+	}
+	n, err := w.Write(b.tail)
+	total += int64(n)
+	b.tail = b.tail[n:]
+	return total, err
+}
+
+func isFile(r io.Reader) bool {
+	_, ok := r.(*os.File)
+	return ok
 }
 
 // bodySize returns the number of bytes left in r, for the readers whose

@@ -3,6 +3,7 @@ package s3post
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -176,4 +178,109 @@ func TestHTMLForm(t *testing.T) {
 
 	_, err = (&PresignedPost{URL: "javascript:alert(1)"}).HTMLForm(HTMLFormOptions{})
 	assert.ErrorIs(t, err, ErrInvalidEndpoint)
+}
+
+// readerFromRecorder is a writer with ReadFrom, as a TCP connection has,
+// that records the type of each reader it is given.
+type readerFromRecorder struct {
+	bytes.Buffer
+	readers []string
+}
+
+func (w *readerFromRecorder) ReadFrom(r io.Reader) (int64, error) {
+	w.readers = append(w.readers, fmt.Sprintf("%T", r))
+	return w.Buffer.ReadFrom(r)
+}
+
+// bufferWriter is a writer without ReadFrom.
+type bufferWriter struct{ b bytes.Buffer }
+
+func (w *bufferWriter) Write(p []byte) (int, error) { return w.b.Write(p) }
+
+// TestUploadBody checks the upload's body, read and written: the bytes are
+// the multipart form that mime/multipart writes, however they are taken,
+// and a file reaches the writer's ReadFrom as an *os.File, which a TCP
+// connection sends with sendfile.
+func TestUploadBody(t *testing.T) {
+	t.Parallel()
+	content := strings.Repeat("0123456789abcdef", 5000) + "end"
+	tmp := filepath.Join(t.TempDir(), "photo.jpg")
+	require.NoError(t, os.WriteFile(tmp, []byte(content), 0o600))
+	openFile := func(t *testing.T) io.Reader {
+		f, err := os.Open(tmp)
+		require.NoError(t, err)
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	stringsBody := func(*testing.T) io.Reader { return strings.NewReader(content) }
+	unknownLength := func(*testing.T) io.Reader { return io.MultiReader(strings.NewReader(content)) }
+	// Each way of taking the body returns the bytes and, for a writer with
+	// ReadFrom, the types of the readers it was given.
+	copyToRecorder := func(t *testing.T, body io.Reader) ([]byte, []string) {
+		rec := &readerFromRecorder{}
+		_, err := io.Copy(rec, body)
+		require.NoError(t, err)
+		return rec.Bytes(), rec.readers
+	}
+	copyToWriter := func(t *testing.T, body io.Reader) ([]byte, []string) {
+		var w bufferWriter
+		_, err := io.Copy(&w, body)
+		require.NoError(t, err)
+		return w.b.Bytes(), nil
+	}
+	readOneByte := func(t *testing.T, body io.Reader) ([]byte, []string) {
+		b, err := io.ReadAll(iotest.OneByteReader(body))
+		require.NoError(t, err)
+		return b, nil
+	}
+
+	tests := []struct {
+		reason  string
+		body    func(t *testing.T) io.Reader
+		take    func(t *testing.T, body io.Reader) ([]byte, []string)
+		readers []string
+	}{
+		{"a file, copied to a writer with ReadFrom, reaches it as a file", openFile, copyToRecorder, []string{"*os.File"}},
+		{"a file, copied to a writer without ReadFrom", openFile, copyToWriter, nil},
+		{"a file, read one byte at a time", openFile, readOneByte, nil},
+		{"a strings.Reader, copied to a writer with ReadFrom", stringsBody, copyToRecorder, nil},
+		{"a strings.Reader, read one byte at a time", stringsBody, readOneByte, nil},
+		{"a reader of unknown length, copied", unknownLength, copyToWriter, nil},
+		{"a reader of unknown length, read one byte at a time", unknownLength, readOneByte, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.reason, func(t *testing.T) {
+			t.Parallel()
+			fields := map[string]string{"key": "k/${filename}", "policy": "cG9saWN5", "x-amz-signature": "abc", "Content-Type": "image/jpeg"}
+			post := &PresignedPost{URL: "http://127.0.0.1:1/b", Fields: map[string]string{"key": fields["key"], "policy": fields["policy"], "x-amz-signature": fields["x-amz-signature"]}}
+			req, err := post.NewUploadRequest(context.Background(), Upload{
+				Filename: "photo.jpg", Body: tc.body(t), Fields: map[string]string{"Content-Type": "image/jpeg"},
+			})
+			require.NoError(t, err)
+
+			// The form as mime/multipart writes it, with the request's boundary.
+			_, params, err := mime.ParseMediaType(req.Header.Get("Content-Type"))
+			require.NoError(t, err)
+			var want bytes.Buffer
+			mw := multipart.NewWriter(&want)
+			require.NoError(t, mw.SetBoundary(params["boundary"]))
+			for _, name := range []string{"Content-Type", "key", "policy", "x-amz-signature"} {
+				require.NoError(t, mw.WriteField(name, fields[name]))
+			}
+			fw, err := mw.CreateFormFile("file", "photo.jpg")
+			require.NoError(t, err)
+			_, err = io.WriteString(fw, content)
+			require.NoError(t, err)
+			require.NoError(t, mw.Close())
+
+			got, readers := tc.take(t, req.Body)
+			assert.Equal(t, want.String(), string(got), "the bytes on the wire")
+			if req.ContentLength >= 0 {
+				assert.Equal(t, int64(want.Len()), req.ContentLength, "Content-Length is exact")
+			}
+			if tc.readers != nil {
+				assert.Equal(t, tc.readers, readers, "the readers given to the writer's ReadFrom")
+			}
+		})
+	}
 }

@@ -3,13 +3,17 @@ package s3post
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -76,7 +80,9 @@ type SecretLookup func(ctx context.Context, accessKeyID string) (Credentials, er
 // policy's expiration and every condition, and that every field is covered.
 // Use it in a proxy or an S3-compatible server that receives uploads itself.
 //
-// A Verifier is safe for concurrent use if its fields are not changed.
+// A Verifier is safe for concurrent use if its fields are not changed. It
+// caches the signing keys it derives (one a day per secret and region), so
+// it must not be copied after first use.
 type Verifier struct {
 	// Lookup finds the secret of the form's access key. Required.
 	Lookup SecretLookup
@@ -86,6 +92,8 @@ type Verifier struct {
 
 	// Now is the clock, read once per call. Optional; nil means time.Now.
 	Now func() time.Time
+
+	keys verifierKeys
 }
 
 // Field is one form field as submitted, in the order it came.
@@ -199,7 +207,7 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 	if err != nil {
 		return nil, err
 	}
-	if err := checkSignature(creds, scope, fields["x-amz-signature"], policyB64); err != nil {
+	if err := v.keys.checkSignature(creds, scope, fields["x-amz-signature"], policyB64); err != nil {
 		return nil, err
 	}
 	if subtle.ConstantTimeCompare([]byte(fields["x-amz-security-token"]), []byte(creds.SessionToken)) != 1 {
@@ -215,10 +223,11 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 	}
 	// S3 replaces ${filename} in every field before it checks the policy.
 	for name, value := range fields {
-		fields[name] = substituteFilename(value, sub.Filename)
+		if strings.Contains(value, filenameVariable) {
+			fields[name] = substituteFilename(value, sub.Filename)
+		}
 	}
 	acc := &Accepted{Key: fields["key"], Fields: fields, MinSize: 0, MaxSize: -1, Expiration: pol.Expiration}
-	covered := map[string]bool{}
 	for _, c := range pol.Conditions {
 		if c.Op == "content-length-range" {
 			acc.MinSize = max(acc.MinSize, c.Min)
@@ -228,7 +237,6 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 			continue
 		}
 		field := toLowerASCII(c.Field)
-		covered[field] = true
 		value := fields[field]
 		if field == "bucket" {
 			value = sub.Bucket
@@ -239,17 +247,29 @@ func (v *Verifier) Verify(ctx context.Context, sub Submission) (*Accepted, error
 	}
 	for _, f := range sub.Fields {
 		lower := toLowerASCII(f.Name)
-		if !covered[lower] && !ignoredField(lower) {
+		if !covered(pol, lower) && !ignoredField(lower) {
 			return nil, policyDenied("Extra input fields: %s", abbreviateS3(f.Name))
 		}
 	}
-	if !covered["bucket"] {
+	if !covered(pol, "bucket") {
 		return nil, policyDenied("Extra input fields: bucket")
 	}
 	if err := checkSubstitutedKey(acc.Key); err != nil {
 		return nil, err
 	}
 	return acc, nil
+}
+
+// covered reports whether a condition of the policy names the field, given
+// in lower case; S3 compares names ignoring ASCII case only. A policy has
+// a dozen conditions: a scan costs less than building a set.
+func covered(pol *PolicyDocument, lower string) bool {
+	for _, c := range pol.Conditions {
+		if c.Op != "content-length-range" && equalFold(c.Field, lower) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkSubstitutedKey refuses the keys that ${filename} can make and S3
@@ -323,12 +343,74 @@ func (v *Verifier) lookup(ctx context.Context, accessKeyID string) (Credentials,
 	return creds, nil
 }
 
+// verifierKeys caches the signing keys that a Verifier derives, each with
+// HMACs keyed with it, so that a form costs one HMAC of its policy rather
+// than four more to derive the key and two to key the HMAC. The map is
+// copied on write and read without a lock; it holds at most
+// maxVerifierKeys entries and starts again empty when full.
+type verifierKeys struct {
+	mu      sync.Mutex // serialises writers
+	entries atomic.Pointer[map[verifierKeyID]*verifierKey]
+}
+
+// maxVerifierKeys bounds the signing keys a Verifier keeps: a day's forms
+// of that many secrets and regions.
+const maxVerifierKeys = 64
+
+type verifierKeyID struct{ secret, date, region string }
+
+// verifierKey is one derived signing key, with a pool of *verifierMAC
+// keyed with it.
+type verifierKey struct{ macs sync.Pool }
+
+// verifierMAC is an HMAC keyed with a signing key, with room for its sum
+// and for the policy it hashes.
+type verifierMAC struct {
+	mac hash.Hash
+	sum [sha256.Size]byte
+	buf []byte
+}
+
+func (k *verifierKeys) key(secret, date, region string) *verifierKey {
+	id := verifierKeyID{secret, date, region}
+	if m := k.entries.Load(); m != nil {
+		if e, ok := (*m)[id]; ok {
+			return e
+		}
+	}
+	signingKey := deriveSigningKey(secret, date, region)
+	e := &verifierKey{}
+	e.macs.New = func() any { return &verifierMAC{mac: hmac.New(sha256.New, signingKey)} }
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	next := map[verifierKeyID]*verifierKey{}
+	if m := k.entries.Load(); m != nil && len(*m) < maxVerifierKeys {
+		if e, ok := (*m)[id]; ok {
+			return e
+		}
+		for i, v := range *m {
+			next[i] = v
+		}
+	}
+	next[id] = e
+	k.entries.Store(&next)
+	return e
+}
+
 // checkSignature compares the form's signature with the policy's, in
 // constant time, with the signing key of the credential scope.
-func checkSignature(creds Credentials, scope parsedScope, signature, policyB64 string) error {
+func (k *verifierKeys) checkSignature(creds Credentials, scope parsedScope, signature, policyB64 string) error {
 	got, err := hex.DecodeString(signature)
-	want := hmacSHA256(deriveSigningKey(creds.SecretAccessKey, scope.date, scope.region), policyB64)
-	if err != nil || !hmac.Equal(got, want) {
+	e := k.key(creds.SecretAccessKey, scope.date, scope.region)
+	m := e.macs.Get().(*verifierMAC)
+	m.mac.Reset()
+	m.buf = append(m.buf[:0], policyB64...)
+	m.mac.Write(m.buf)
+	match := err == nil && hmac.Equal(got, m.mac.Sum(m.sum[:0]))
+	if cap(m.buf) <= maxPooledBuffer {
+		e.macs.Put(m)
+	}
+	if !match {
 		// S3 shows what it signed: for a form, the policy field.
 		return s3Error(http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.").
 			with("AWSAccessKeyId", scope.accessKeyID, "StringToSign", policyB64, "SignatureProvided", signature, "StringToSignBytes", spacedHex(policyB64))

@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -454,4 +457,77 @@ func withoutField(fields []Field, name string) []Field {
 		}
 	}
 	return kept
+}
+
+// BenchmarkVerify verifies the form of BenchmarkPresignPost as a browser
+// submits it; compare the two (the bench module's BenchmarkVerify does so
+// in one run).
+func BenchmarkVerify(b *testing.B) {
+	p := benchPresigner("")
+	post, err := p.PresignPost(context.Background(), benchInput())
+	if err != nil {
+		b.Fatal(err)
+	}
+	sub := submission("example-bucket", post, map[string]string{"Content-Type": "image/png"}, "photo.png")
+	v := &Verifier{
+		Region: "us-west-2",
+		Now:    func() time.Time { return time.Date(2026, 11, 25, 12, 1, 0, 0, time.UTC) },
+		Lookup: func(context.Context, string) (Credentials, error) {
+			return Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}, nil
+		},
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(ctx, sub); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestVerifyCachedKeys checks the signing keys that one Verifier keeps:
+// used from many goroutines, by secret, date and region, and bounded.
+func TestVerifyCachedKeys(t *testing.T) {
+	t.Parallel()
+	post := presignForTest(t, PostInput{Bucket: "example-bucket", Key: "k"})
+	sub := submission("example-bucket", post, nil, "f")
+	var secret atomic.Value
+	secret.Store(testSecret)
+	v := testVerifier()
+	v.Lookup = func(context.Context, string) (Credentials, error) {
+		return Credentials{AccessKeyID: testAccessKey, SecretAccessKey: secret.Load().(string)}, nil
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := v.Verify(context.Background(), sub)
+			assert.NoError(t, err)
+		}()
+	}
+	wg.Wait()
+
+	tests := []struct {
+		reason string
+		secret string
+		ok     bool
+	}{
+		{"another secret after the right one is refused", "other", false},
+		{"the right one again", testSecret, true},
+	}
+	for _, tc := range tests {
+		secret.Store(tc.secret)
+		_, err := v.Verify(context.Background(), sub)
+		if tc.ok {
+			assert.NoError(t, err, tc.reason)
+		} else {
+			assertS3Error(t, err, 403, "SignatureDoesNotMatch", "does not match")
+		}
+	}
+
+	for i := range 2 * maxVerifierKeys {
+		v.keys.key(fmt.Sprint("secret", i), "20261125", "eu-central-1")
+	}
+	assert.LessOrEqual(t, len(*v.keys.entries.Load()), maxVerifierKeys, "the cache is bounded")
 }

@@ -47,6 +47,14 @@ import (
 // Config.MaxObjectSize is zero.
 const DefaultMaxObjectSize = 100 << 20
 
+// The server refuses a file over Config.MaxObjectSize with the status 400
+// and the code MaxMessageLengthExceeded, S3's code for a request larger
+// than S3 takes, and a message that names MaxObjectSize: not with
+// EntityTooLarge, which is the refusal of a file over the policy's
+// content-length-range. It refuses a request whose Content-Length is so
+// large that its file cannot fit before reading its body; it refuses
+// others once their file has passed the limit.
+
 // Config configures a [Server]. The zero value is ready to use.
 type Config struct {
 	// Buckets are the buckets that take uploads. Optional; default
@@ -60,7 +68,10 @@ type Config struct {
 	// [Server.Credentials].
 	AccessKeyID, SecretAccessKey string
 	// MaxObjectSize is the largest file accepted, in bytes, whatever the
-	// policy allows. Optional; default DefaultMaxObjectSize.
+	// policy allows: the server holds each object in memory, in a buffer
+	// of its size allocated once when the request has a Content-Length.
+	// A larger file is refused with MaxMessageLengthExceeded (see
+	// DefaultMaxObjectSize). Optional; default DefaultMaxObjectSize.
 	MaxObjectSize int64
 	// CORS is the CORS configuration of every bucket, in S3's terms: the
 	// first rule that matches a request from another origin applies, a
@@ -162,7 +173,10 @@ func (s *Server) Presigner() *s3post.Presigner {
 	return &s3post.Presigner{Credentials: s.Credentials(), Region: s.cfg.Region, Endpoint: s.URL, Now: s.cfg.Now}
 }
 
-// Object returns a copy of a stored object.
+// Object returns a copy of a stored object, which the caller may change:
+// each call copies its Body, and so costs as much memory and time as the
+// object's size. GET requests to the server serve the stored object
+// without copying it.
 func (s *Server) Object(bucket, key string) (Object, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -173,7 +187,8 @@ func (s *Server) Object(bucket, key string) (Object, bool) {
 	return o.clone(), true
 }
 
-// Objects returns copies of a bucket's objects, sorted by key.
+// Objects returns copies of a bucket's objects, sorted by key; as with
+// Object, each Body is copied.
 func (s *Server) Objects(bucket string) []Object {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -270,7 +285,20 @@ const (
 	// ignores the fields there, but it reads the body to its end, and an
 	// upload whose body ends early is refused.
 	maxAfterFile = 1 << 20
+	// maxOutsideFile bounds the bytes of a body that the server takes
+	// besides the file's content: before it, after it, and what the
+	// multipart reader reads ahead, with room to spare. A body longer than
+	// MaxObjectSize and this cannot hold a file that the server takes.
+	maxOutsideFile = preDataReadLimit + maxAfterFile + 64<<10
 )
+
+// tooLargeForServer is the server's refusal of a file over
+// Config.MaxObjectSize; what says why the request is too large.
+func (s *Server) tooLargeForServer(what string) *s3post.S3Error {
+	return &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "MaxMessageLengthExceeded", Message: fmt.Sprintf(
+		"Your request was too big for s3posttest, whose MaxObjectSize is %d bytes: %s. This is a limit of the test server, not of your policy: raise s3posttest.Config.MaxObjectSize to store larger files.",
+		s.cfg.MaxObjectSize, what)}
+}
 
 // bodyReader reads a request body for the multipart reader. It counts the
 // bytes, fails once limit bytes are read, and keeps the error with which
@@ -332,6 +360,10 @@ func requestTooLarge() *s3post.S3Error {
 // file part starts, the file streamed with the size range enforced, and
 // the rest of the body read before anything is stored.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request, bucket string) {
+	if r.ContentLength > s.cfg.MaxObjectSize+maxOutsideFile {
+		writeError(w, s.tooLargeForServer(fmt.Sprintf("its Content-Length is %d bytes", r.ContentLength)))
+		return
+	}
 	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mediaType != "multipart/form-data" || params["boundary"] == "" {
 		writeError(w, &s3post.S3Error{StatusCode: http.StatusPreconditionFailed, Code: "PreconditionFailed",
@@ -444,7 +476,11 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, sub s3post.Submis
 	if acc.MaxSize >= 0 && acc.MaxSize < limit {
 		limit = acc.MaxSize
 	}
-	body, err := io.ReadAll(io.LimitReader(file, limit+1))
+	hint := int64(-1)
+	if r.ContentLength >= 0 {
+		hint = r.ContentLength
+	}
+	body, sum, err := readFile(file, limit, hint)
 	size := int64(len(body))
 	if err == nil && size > limit {
 		size, err = proposedSize(size, file, r.ContentLength)
@@ -457,16 +493,14 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, sub s3post.Submis
 		writeError(w, err)
 		return
 	}
-	if size > limit {
-		writeError(w, &s3post.S3Error{StatusCode: http.StatusBadRequest, Code: "EntityTooLarge", Message: "Your proposed upload exceeds the maximum allowed size",
-			Details: []s3post.ErrorDetail{{Name: "ProposedSize", Value: strconv.FormatInt(size, 10)}, {Name: "MaxSizeAllowed", Value: strconv.FormatInt(limit, 10)}}})
+	if size > limit { // the policy allows it: the limit is the server's
+		writeError(w, s.tooLargeForServer("its file is larger"))
 		return
 	}
 	if failed := finish(mr, rest); failed != nil {
 		writeError(w, failed)
 		return
 	}
-	sum := md5.Sum(body)
 	obj := &Object{
 		Bucket: sub.Bucket, Key: acc.Key, Body: body,
 		ContentType:        acc.Fields["content-type"],
@@ -489,6 +523,46 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, sub s3post.Submis
 	s.objects[sub.Bucket][acc.Key] = obj
 	s.mu.Unlock()
 	s.respond(w, r, obj, acc.Fields)
+}
+
+// readFile reads a file of up to limit bytes, and hashes it as it reads. It
+// reads one byte more than limit, to tell a file over it, and returns its
+// content and MD5. hint is the most the file can hold (the request's
+// Content-Length), or -1 when unknown: with it, the content is read into
+// one buffer allocated once.
+func readFile(file io.Reader, limit, hint int64) ([]byte, [md5.Size]byte, error) {
+	var sum [md5.Size]byte
+	size := int64(512)
+	if hint >= 0 {
+		size = hint
+	}
+	buf := make([]byte, 0, min(size, limit+1))
+	h := md5.New()
+	var probe [512]byte
+	for int64(len(buf)) <= limit {
+		room := buf[len(buf):cap(buf)]
+		if len(room) == 0 {
+			// The buffer is full: grow it only if the file goes on.
+			room = probe[:min(int64(len(probe)), limit+1-int64(len(buf)))]
+		}
+		n, err := file.Read(room)
+		h.Write(room[:n])
+		if len(buf) < cap(buf) {
+			buf = buf[:len(buf)+n]
+		} else if n > 0 {
+			grown := make([]byte, len(buf), min(max(2*int64(cap(buf)), 512), limit+1))
+			copy(grown, buf)
+			buf = append(grown, room[:n]...)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, sum, err
+		}
+	}
+	h.Sum(sum[:0])
+	return buf, sum, nil
 }
 
 // maxSizeScan bounds what is read of a file over its size limit to tell
@@ -556,7 +630,11 @@ func (s *Server) objectURL(obj *Object) string {
 }
 
 func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, bucket, key string) {
-	obj, ok := s.Object(bucket, key)
+	// A stored Object is never changed (an upload stores a new one), so it
+	// is served as it is, without the lock and without a copy.
+	s.mu.Lock()
+	obj, ok := s.objects[bucket][key]
+	s.mu.Unlock()
 	if !ok {
 		writeError(w, &s3post.S3Error{StatusCode: http.StatusNotFound, Code: "NoSuchKey", Message: "The specified key does not exist.",
 			Details: []s3post.ErrorDetail{{Name: "Key", Value: key}}})
