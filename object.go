@@ -444,6 +444,21 @@ func (ti *typedInputs) rename(err error) error {
 		return err
 	}
 	input := ""
+	if ie.Input == "Fields" {
+		// The user metadata over S3's limit: the message names the largest
+		// field; when a setting made it, name the setting.
+		for name, setting := range ti.fields {
+			ref := fieldInput(name)
+			if !strings.Contains(ie.Reason, ref) {
+				continue
+			}
+			renamed := *ie
+			renamed.Input, _, _ = strings.Cut(setting, "[")
+			renamed.Reason = strings.Replace(ie.Reason, ref, setting, 1)
+			return &renamed
+		}
+		return err
+	}
 	if name, ok := strings.CutPrefix(ie.Input, "Fields["); ok {
 		unquoted, uerr := strconv.Unquote(strings.TrimSuffix(name, "]"))
 		if uerr == nil {
