@@ -19,8 +19,9 @@ type Upload struct {
 	// ${filename} in the key. Required.
 	Filename string
 
-	// Body is the file's content. It is read once, while the request is
-	// sent, and never held in memory whole. Required.
+	// Body is the file's content. It is read while the request is sent,
+	// and never held in memory whole; when the form allows a checksum, it
+	// is read once more before, to compute it (see NoChecksum). Required.
 	Body io.Reader
 
 	// Size is the length of Body in bytes, so that the request carries a
