@@ -159,7 +159,7 @@ type ObjectFields struct {
 	Expires time.Time
 	// ContentMD5 is the base64 of the file's MD5, which S3 checks the file
 	// against: Exactly a value, or AnyValue for one that the browser
-	// computes. Optional.
+	// computes, or [PresignedPost.NewUploadRequest]. Optional.
 	ContentMD5 Match
 
 	// ACL is the object's canned ACL. Optional; S3's default is private
@@ -208,7 +208,9 @@ type ObjectFields struct {
 	ChecksumAlgorithm ChecksumAlgorithm
 	// Checksum is the base64 of the file's checksum with ChecksumAlgorithm,
 	// the field x-amz-checksum-<algorithm>: Exactly a value, or AnyValue
-	// for one that the browser computes. Optional.
+	// for one that the browser computes, or [PresignedPost.NewUploadRequest]
+	// (and so s3post upload) before it sends the file. S3 refuses a file
+	// that does not match it (BadDigest) and stores nothing. Optional.
 	Checksum Match
 }
 
