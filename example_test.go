@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/s3post/s3post"
+	"github.com/s3post/s3post/s3posttest"
 )
 
 // A fixed clock and example keys make the outputs below reproducible. Real
@@ -466,4 +467,51 @@ func ExampleObjectFields_checked() {
 	// Output:
 	// true
 	// s3post: Object.Tagging: the tag value of "owner" contains "*" at offset 4; tags hold letters, digits, spaces and + - = . _ : / @
+}
+
+// The integrity of an upload, in one setting: Checksum AnyValue, with its
+// algorithm, lets the uploader send the file's checksum (the policy gets a
+// starts-with "" condition on x-amz-checksum-sha256).
+// PresignedPost.NewUploadRequest computes it before it sends the file, and
+// S3 refuses a body that does not match it (400 BadDigest), such as a file
+// rewritten while it is sent; a browser computes it with SubtleCrypto.
+// ContentMD5: AnyValue() does the same with an MD5.
+func ExampleObjectFields_checksum() {
+	srv := s3posttest.NewServer(s3posttest.Config{Buckets: []string{"example-bucket"}})
+	defer srv.Close()
+	post, err := srv.Presigner().PresignPost(context.Background(), s3post.PostInput{
+		Bucket: "example-bucket",
+		Key:    "data/report.csv",
+		Object: s3post.ObjectFields{ChecksumAlgorithm: s3post.ChecksumSHA256, Checksum: s3post.AnyValue()},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	policy, err := s3post.DecodePolicy(post.Fields["policy"])
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, c := range policy.Conditions {
+		if strings.HasPrefix(c.Field, "x-amz-checksum-") {
+			fmt.Printf("condition: %s $%s %q\n", c.Op, c.Field, c.Value)
+		}
+	}
+
+	req, err := post.NewUploadRequest(context.Background(), s3post.Upload{Filename: "report.csv", Body: strings.NewReader("a,b\n1,2\n")})
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.Status)
+	obj, _ := srv.Object("example-bucket", "data/report.csv")
+	fmt.Println("stored checksum:", obj.ChecksumAlgorithm, obj.Checksum)
+	// Output:
+	// condition: starts-with $x-amz-checksum-sha256 ""
+	// condition: eq $x-amz-checksum-algorithm "SHA256"
+	// 204 No Content
+	// stored checksum: sha256 SS1epJYFbxpqZZIkEDL6t2TDIVljF5MLT6Dh6Lw7dHA=
 }

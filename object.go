@@ -159,7 +159,7 @@ type ObjectFields struct {
 	Expires time.Time
 	// ContentMD5 is the base64 of the file's MD5, which S3 checks the file
 	// against: Exactly a value, or AnyValue for one that the browser
-	// computes. Optional.
+	// computes, or [PresignedPost.NewUploadRequest]. Optional.
 	ContentMD5 Match
 
 	// ACL is the object's canned ACL. Optional; S3's default is private
@@ -208,7 +208,9 @@ type ObjectFields struct {
 	ChecksumAlgorithm ChecksumAlgorithm
 	// Checksum is the base64 of the file's checksum with ChecksumAlgorithm,
 	// the field x-amz-checksum-<algorithm>: Exactly a value, or AnyValue
-	// for one that the browser computes. Optional.
+	// for one that the browser computes, or [PresignedPost.NewUploadRequest]
+	// (and so s3post upload) before it sends the file. S3 refuses a file
+	// that does not match it (BadDigest) and stores nothing. Optional.
 	Checksum Match
 }
 
@@ -444,6 +446,21 @@ func (ti *typedInputs) rename(err error) error {
 		return err
 	}
 	input := ""
+	if ie.Input == "Fields" {
+		// The user metadata over S3's limit: the message names the largest
+		// field; when a setting made it, name the setting.
+		for name, setting := range ti.fields {
+			ref := fieldInput(name)
+			if !strings.Contains(ie.Reason, ref) {
+				continue
+			}
+			renamed := *ie
+			renamed.Input, _, _ = strings.Cut(setting, "[")
+			renamed.Reason = strings.Replace(ie.Reason, ref, setting, 1)
+			return &renamed
+		}
+		return err
+	}
 	if name, ok := strings.CutPrefix(ie.Input, "Fields["); ok {
 		unquoted, uerr := strconv.Unquote(strings.TrimSuffix(name, "]"))
 		if uerr == nil {

@@ -385,6 +385,11 @@ func TestObjectFieldsErrorsNameTheSetting(t *testing.T) {
 			ErrUnsatisfiable, `s3post: Object.Metadata["a"]: no value of x-amz-meta-a meets both`},
 		{"a form too large", objectInput(ObjectFields{CacheControl: strings.Repeat("c", 20<<10)}), ErrUnsatisfiable,
 			"s3post: Object.CacheControl: the fields before the file"},
+		{"typed metadata over 2 KB names Object.Metadata, not Fields", objectInput(ObjectFields{Metadata: map[string]Match{"big": Exactly(strings.Repeat("v", 2100))}}), ErrInvalidField,
+			`s3post: Object.Metadata: the x-amz-meta-* fields hold 2103 bytes of user metadata (names after "x-amz-meta-" and values); S3 takes at most 2048: shorten or drop some, the largest being Object.Metadata["big"] (2103 bytes)`},
+		{"raw and typed metadata over 2 KB, the largest raw, names Fields", PostInput{Bucket: "example-bucket", Key: "k",
+			Fields: map[string]string{"x-amz-meta-raw": strings.Repeat("r", 1500)}, Object: ObjectFields{Metadata: map[string]Match{"typed": Exactly(strings.Repeat("t", 1000))}}},
+			ErrInvalidField, `s3post: Fields: the x-amz-meta-* fields hold 2508 bytes of user metadata (names after "x-amz-meta-" and values); S3 takes at most 2048: shorten or drop some, the largest being Fields["x-amz-meta-raw"] (1503 bytes)`},
 	} {
 		t.Run(tc.reason, func(t *testing.T) {
 			t.Parallel()

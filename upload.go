@@ -19,8 +19,9 @@ type Upload struct {
 	// ${filename} in the key. Required.
 	Filename string
 
-	// Body is the file's content. It is read once, while the request is
-	// sent, and never held in memory whole. Required.
+	// Body is the file's content. It is read while the request is sent,
+	// and never held in memory whole; when the form allows a checksum, it
+	// is read once more before, to compute it (see NoChecksum). Required.
 	Body io.Reader
 
 	// Size is the length of Body in bytes, so that the request carries a
@@ -33,6 +34,11 @@ type Upload struct {
 	// Content-Type under a starts-with condition. They must not repeat a
 	// field of the form. Optional.
 	Fields map[string]string
+
+	// NoChecksum stops NewUploadRequest from computing the integrity
+	// fields that the form allows (see [PresignedPost.NewUploadRequest]).
+	// Optional; default false: they are computed and sent.
+	NoChecksum bool
 }
 
 // NewUploadRequest returns a POST request that uploads u with the form: a
@@ -40,6 +46,22 @@ type Upload struct {
 // the last part, named "file". The body streams u.Body as the request is
 // sent. Send it with any [http.Client]; S3 answers 204 No Content by
 // default, or as the form's success_action_status says.
+//
+// When the form's policy allows a Content-MD5 or an x-amz-checksum-*
+// field with any value (a starts-with "" condition, as
+// ObjectFields.ContentMD5 or Checksum set to [AnyValue] make) and neither
+// the form nor u.Fields has it, NewUploadRequest reads u.Body once to
+// compute it, puts the reader back where it was, and sends the value: S3
+// then refuses a body that changed after that (BadDigest), such as a file
+// rewritten while it is sent, and stores nothing. Of several
+// x-amz-checksum-* fields it sends one, the one the form's
+// x-amz-checksum-algorithm names if it names one, as S3 takes one. This
+// needs a body that can be read twice: a *bytes.Buffer, or a reader with a
+// Seek method (*os.File of a regular file, *bytes.Reader,
+// *strings.Reader). Other readers, such as a pipe, are sent without the
+// fields, which the policy then lets S3 do without; read such a body into
+// a bytes.Reader to get them, or give the values in u.Fields. Set
+// u.NoChecksum to send none.
 func (p *PresignedPost) NewUploadRequest(ctx context.Context, u Upload) (*http.Request, error) {
 	if u.Body == nil {
 		return nil, inputError(ErrInvalidField, "Upload.Body", "no file content: set Body to the file's reader")
@@ -66,6 +88,18 @@ func (p *PresignedPost) NewUploadRequest(ctx context.Context, u Upload) (*http.R
 		}
 		names = append(names, name)
 	}
+	var digests map[string]string
+	if !u.NoChecksum {
+		if fields := p.digestFields(u.Fields); len(fields) > 0 {
+			var err error
+			if digests, err = computeDigests(ctx, u.Body, fields); err != nil {
+				return nil, err
+			}
+			for name := range digests {
+				names = append(names, name)
+			}
+		}
+	}
 	sort.Strings(names)
 
 	var head bytes.Buffer
@@ -73,7 +107,10 @@ func (p *PresignedPost) NewUploadRequest(ctx context.Context, u Upload) (*http.R
 	for _, name := range names {
 		value, ok := p.Fields[name]
 		if !ok {
-			value = u.Fields[name]
+			value, ok = u.Fields[name]
+		}
+		if !ok {
+			value = digests[name]
 		}
 		if err := mw.WriteField(name, value); err != nil {
 			return nil, fmt.Errorf("s3post: writing form field %s: %w", quote(name), err)

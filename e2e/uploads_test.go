@@ -33,6 +33,7 @@ var (
 	entityTooLarge     = verdict{http.StatusBadRequest, "EntityTooLarge"}
 	entityTooSmall     = verdict{http.StatusBadRequest, "EntityTooSmall"}
 	invalidArgument    = verdict{http.StatusBadRequest, "InvalidArgument"}
+	badDigest          = verdict{http.StatusBadRequest, "BadDigest"}
 	versityUnknownUser = verdict{http.StatusNotFound, "XAdminUserNotFound"}
 )
 
@@ -450,30 +451,22 @@ func runUpload(t *testing.T, e *env, s server, tc uploadCase) {
 // what a server stores instead of what AWS stores.
 var typedQuirks = map[string]map[string]string{
 	"Content-Encoding": {"ceph": "Ceph RGW 16.2 does not store Content-Encoding given as a form field"},
-	"Expires": {
-		"ceph":       "Ceph RGW 16.2 does not store Expires given as a form field",
-		"s3posttest": "s3posttest does not yet keep Expires (issue 11 asks it to keep what S3 returns)",
-	},
-	"tags": {"s3posttest": "s3posttest does not yet keep tags or answer GetObjectTagging with them (issue 11)"},
+	"Expires":          {"ceph": "Ceph RGW 16.2 does not store Expires given as a form field"},
 	"storage class": {
-		"versitygw":  "VersityGW v1.8.0 stores the object as STANDARD whatever x-amz-storage-class says",
-		"s3posttest": "s3posttest does not yet keep x-amz-storage-class (issue 11)",
+		"versitygw": "VersityGW v1.8.0 stores the object as STANDARD whatever x-amz-storage-class says",
 	},
 	"public-read ACL": {
 		"versitygw": "VersityGW v1.8.0 accepts acl=public-read but does not apply it: an anonymous GET gets 403",
 		"seaweedfs": "SeaweedFS accepts acl=public-read but does not apply it: an anonymous GET gets 403",
 	},
 	"server-side encryption": {
-		"versitygw":  "VersityGW v1.8.0 accepts x-amz-server-side-encryption AES256 but does not report it on HEAD",
-		"s3posttest": "s3posttest does not yet keep x-amz-server-side-encryption (issue 11)",
+		"versitygw": "VersityGW v1.8.0 accepts x-amz-server-side-encryption AES256 but does not report it on HEAD",
 	},
 	"website redirect location": {
-		"seaweedfs":  "SeaweedFS does not store x-amz-website-redirect-location given as a form field",
-		"s3posttest": "s3posttest does not yet keep x-amz-website-redirect-location (issue 11)",
+		"seaweedfs": "SeaweedFS does not store x-amz-website-redirect-location given as a form field",
 	},
 	"checksum": {
-		"ceph":       "Ceph RGW 16.2 predates S3's checksums: it neither stores nor returns x-amz-checksum-sha256",
-		"s3posttest": "s3posttest does not yet keep x-amz-checksum-* (issue 11)",
+		"ceph": "Ceph RGW 16.2 predates S3's checksums: it neither stores nor returns x-amz-checksum-sha256",
 	},
 }
 
@@ -600,5 +593,28 @@ func typedUploadCases() []uploadCase {
 		{name: "typed Content-MD5", in: typed("md5.txt", s3post.ObjectFields{ContentMD5: s3post.Exactly(md5Base64("digested"))}),
 			filename: "m.txt", content: "digested", want: noContent, differ: map[string]difference{"seaweedfs": seaweedUnknownCondition("Content-MD5")},
 			check: func(t *testing.T, e *env, s server, key string, _ o) { checkBody(t, e, s, key, "digested") }},
+		// A form that lets the uploader send the checksum: NewUploadRequest
+		// computes it from the file before sending.
+		{name: "typed any checksum, computed by NewUploadRequest", in: typed("anysum.txt", s3post.ObjectFields{ChecksumAlgorithm: s3post.ChecksumSHA256, Checksum: s3post.AnyValue()}),
+			filename: "a.txt", content: "any sum", want: noContent,
+			check: func(t *testing.T, e *env, s server, key string, _ o) {
+				checkBody(t, e, s, key, "any sum")
+				stored(t, s, "checksum", sha256Base64("any sum"), aws.ToString(headObject(t, s, e.bucket, key).ChecksumSHA256))
+			}},
+		{name: "typed any Content-MD5, computed by NewUploadRequest", in: typed("anymd5.txt", s3post.ObjectFields{ContentMD5: s3post.AnyValue()}),
+			filename: "a.txt", content: "any md5", want: noContent, differ: map[string]difference{"seaweedfs": seaweedUnknownCondition("Content-MD5")},
+			check: func(t *testing.T, e *env, s server, key string, _ o) { checkBody(t, e, s, key, "any md5") }},
+		// S3 checks the file against the checksum and the Content-MD5 that
+		// the form gives, and stores nothing that does not match.
+		{name: "a wrong checksum is refused", in: typed("badsum.txt", s3post.ObjectFields{ChecksumAlgorithm: s3post.ChecksumSHA256, Checksum: s3post.Exactly(sha256Base64("other"))}),
+			filename: "s.txt", content: "summed", want: badDigest,
+			differ: map[string]difference{"ceph": {noContent, "Ceph RGW 16.2 predates S3's checksums: it stores a file whose x-amz-checksum-sha256 does not match; AWS answers 400 BadDigest"}}},
+		{name: "a wrong Content-MD5 is refused", in: typed("badmd5.txt", s3post.ObjectFields{ContentMD5: s3post.Exactly(md5Base64("other"))}),
+			filename: "m.txt", content: "digested", want: badDigest,
+			differ: map[string]difference{
+				"versitygw": {noContent, "VersityGW v1.8.0 does not check a POST's Content-MD5: it stores a file that does not match; AWS answers 400 BadDigest"},
+				"seaweedfs": seaweedUnknownCondition("Content-MD5"),
+				"ceph":      {noContent, "Ceph RGW 16.2 does not check a POST's Content-MD5: it stores a file that does not match; AWS answers 400 BadDigest"},
+			}},
 	}
 }

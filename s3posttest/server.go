@@ -11,8 +11,12 @@
 // every condition, extra fields), streams the file with the size range
 // enforced while it reads, needs the file to be the last part, answers with
 // S3's statuses and XML errors, honours success_action_status and
-// success_action_redirect, stores objects with their content type and
-// x-amz-meta-* metadata, and serves them back with GET. Requests from
+// success_action_redirect, checks the file against the form's Content-MD5
+// and x-amz-checksum-* fields as S3 does (BadDigest, InvalidDigest,
+// InvalidRequest), stores objects with the headers, metadata, tags,
+// encryption fields and checksum that the form gives, and serves them back
+// with GET and HEAD as S3 does (the checksum when x-amz-checksum-mode is
+// ENABLED, the tags with GET ?tagging). Requests from
 // pages on other origins get the CORS answers that S3 gives for the
 // buckets' CORS configuration (Config.CORS).
 package s3posttest
@@ -26,6 +30,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"mime"
 	"mime/multipart"
@@ -102,6 +107,24 @@ type Object struct {
 	Metadata map[string]string
 	// ETag is the quoted hex MD5 of Body, as S3 gives it.
 	ETag string
+	// Expires, StorageClass and WebsiteRedirectLocation come from the
+	// form's fields Expires, x-amz-storage-class and
+	// x-amz-website-redirect-location.
+	Expires, StorageClass, WebsiteRedirectLocation string
+	// ServerSideEncryption is the form's x-amz-server-side-encryption, or
+	// "AES256" (SSE-S3), which S3 applies to every object by default.
+	// SSEKMSKeyID and BucketKeyEnabled are its KMS key and bucket key
+	// fields; SSECustomerAlgorithm and SSECustomerKeyMD5 those of SSE-C.
+	ServerSideEncryption, SSEKMSKeyID, BucketKeyEnabled string
+	SSECustomerAlgorithm, SSECustomerKeyMD5             string
+	// Tags are the tags of the form's tagging field.
+	Tags map[string]string
+	// ChecksumAlgorithm is the lower-case name of the object's checksum
+	// ("sha256", ...), and Checksum its base64 value: the one the form
+	// gave in x-amz-checksum-<algorithm>, checked against Body, or the one
+	// computed when the form gave x-amz-checksum-algorithm alone. Empty
+	// without either.
+	ChecksumAlgorithm, Checksum string
 	// LastModified is when the upload was stored, by the server's clock.
 	LastModified time.Time
 }
@@ -203,10 +226,11 @@ func (s *Server) Objects(bucket string) []Object {
 func (o *Object) clone() Object {
 	c := *o
 	c.Body = bytes.Clone(o.Body)
-	c.Metadata = make(map[string]string, len(o.Metadata))
-	for k, v := range o.Metadata {
-		c.Metadata[k] = v
+	c.Metadata = maps.Clone(o.Metadata)
+	if c.Metadata == nil {
+		c.Metadata = map[string]string{}
 	}
+	c.Tags = maps.Clone(o.Tags)
 	return c
 }
 
@@ -472,6 +496,16 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, sub s3post.Submis
 		writeError(w, err)
 		return
 	}
+	digests, refused := readIntegrity(acc.Fields)
+	if refused != nil {
+		writeError(w, refused)
+		return
+	}
+	tags, refused := readTagging(acc.Fields)
+	if refused != nil {
+		writeError(w, refused)
+		return
+	}
 	limit := s.cfg.MaxObjectSize
 	if acc.MaxSize >= 0 && acc.MaxSize < limit {
 		limit = acc.MaxSize
@@ -501,6 +535,11 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, sub s3post.Submis
 		writeError(w, failed)
 		return
 	}
+	checksum, refused := digests.check(body, sum)
+	if refused != nil {
+		writeError(w, refused)
+		return
+	}
 	obj := &Object{
 		Bucket: sub.Bucket, Key: acc.Key, Body: body,
 		ContentType:        acc.Fields["content-type"],
@@ -510,6 +549,21 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, sub s3post.Submis
 		Metadata:           map[string]string{},
 		ETag:               `"` + hex.EncodeToString(sum[:]) + `"`,
 		LastModified:       s.now().UTC().Truncate(time.Second),
+
+		Expires:                 acc.Fields["expires"],
+		StorageClass:            acc.Fields["x-amz-storage-class"],
+		WebsiteRedirectLocation: acc.Fields["x-amz-website-redirect-location"],
+		ServerSideEncryption:    acc.Fields["x-amz-server-side-encryption"],
+		SSEKMSKeyID:             acc.Fields["x-amz-server-side-encryption-aws-kms-key-id"],
+		BucketKeyEnabled:        acc.Fields["x-amz-server-side-encryption-bucket-key-enabled"],
+		SSECustomerAlgorithm:    acc.Fields["x-amz-server-side-encryption-customer-algorithm"],
+		SSECustomerKeyMD5:       acc.Fields["x-amz-server-side-encryption-customer-key-md5"],
+		Tags:                    tags,
+		ChecksumAlgorithm:       digests.algorithm,
+		Checksum:                checksum,
+	}
+	if obj.ServerSideEncryption == "" && obj.SSECustomerAlgorithm == "" {
+		obj.ServerSideEncryption = "AES256"
 	}
 	if obj.ContentType == "" {
 		obj.ContentType = "binary/octet-stream"
@@ -640,16 +694,37 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, bucket, key
 			Details: []s3post.ErrorDetail{{Name: "Key", Value: key}}})
 		return
 	}
+	if _, ok := r.URL.Query()["tagging"]; ok && r.Method == http.MethodGet {
+		writeTagging(w, obj.Tags)
+		return
+	}
 	h := w.Header()
 	h.Set("Content-Type", obj.ContentType)
 	h.Set("ETag", obj.ETag)
 	h.Set("Last-Modified", obj.LastModified.Format(http.TimeFormat))
+	storageClass := obj.StorageClass
+	if storageClass == "STANDARD" { // S3 leaves out the default class
+		storageClass = ""
+	}
 	for name, value := range map[string]string{
 		"Cache-Control": obj.CacheControl, "Content-Disposition": obj.ContentDisposition, "Content-Encoding": obj.ContentEncoding,
+		"Expires": obj.Expires, "x-amz-storage-class": storageClass, "x-amz-website-redirect-location": obj.WebsiteRedirectLocation,
+		"x-amz-server-side-encryption": obj.ServerSideEncryption, "x-amz-server-side-encryption-aws-kms-key-id": obj.SSEKMSKeyID,
+		"x-amz-server-side-encryption-bucket-key-enabled": obj.BucketKeyEnabled,
+		"x-amz-server-side-encryption-customer-algorithm": obj.SSECustomerAlgorithm,
+		"x-amz-server-side-encryption-customer-key-MD5":   obj.SSECustomerKeyMD5,
 	} {
 		if value != "" {
 			h.Set(name, value)
 		}
+	}
+	if len(obj.Tags) > 0 {
+		h.Set("x-amz-tagging-count", strconv.Itoa(len(obj.Tags)))
+	}
+	// S3 returns the checksum when it is asked for it.
+	if obj.Checksum != "" && strings.EqualFold(r.Header.Get("x-amz-checksum-mode"), "ENABLED") {
+		h.Set(checksumFieldPrefix+obj.ChecksumAlgorithm, obj.Checksum)
+		h.Set("x-amz-checksum-type", "FULL_OBJECT")
 	}
 	for k, v := range obj.Metadata {
 		h.Set("x-amz-meta-"+k, v)

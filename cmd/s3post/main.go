@@ -83,6 +83,10 @@ func main() {
 type stdio struct {
 	in       *os.File
 	out, err io.Writer
+	// beforeSend is called by upload when its request is built (the file
+	// hashed for its checksum) and before it is sent. Tests set it; nil
+	// otherwise.
+	beforeSend func()
 }
 
 // command is one of s3post's subcommands.

@@ -29,8 +29,12 @@ JSON as "s3post presign" prints it ({"url", "fields", "expires"}; boto3's
 The file, which must be a regular file (not a pipe or a device), is
 streamed. When the form's policy wants a Content-Type that the form does not
 set, the file's type is sent: -content-type, else the type of its extension,
-else of its first bytes. A progress bar is drawn on standard error when it is
-a terminal.
+else of its first bytes. When the form's policy lets the uploader send a
+Content-MD5 or an x-amz-checksum-* field with any value (a starts-with ""
+condition on it), it is computed from the file before the file is
+sent, so that S3 refuses the upload (BadDigest) if the file changes while
+it is sent, and stores nothing; -no-checksum sends none. A progress bar is
+drawn on standard error when it is a terminal.
 
 Example:
   s3post presign -bucket my-bucket -key 'uploads/${filename}' -region eu-central-1 |
@@ -45,6 +49,7 @@ type uploadOptions struct {
 	form        string
 	fields      fieldsFlag
 	contentType string
+	noChecksum  bool
 }
 
 func runUpload(ctx context.Context, std *stdio, args []string) error {
@@ -53,6 +58,7 @@ func runUpload(ctx context.Context, std *stdio, args []string) error {
 	fs.StringVar(&o.form, "form", "-", "the `file` with the form as JSON; - is standard input")
 	fs.Var(o.fields, "field", "a form field that the form leaves to the uploader, as `name=value`; repeatable")
 	fs.StringVar(&o.contentType, "content-type", "", "the file's Content-Type, when the form's policy wants one. Default: from its name or content.")
+	fs.BoolVar(&o.noChecksum, "no-checksum", false, "send no Content-MD5 or x-amz-checksum-* field, even where the form allows one")
 	if err := parseFlags(fs, args, std, uploadUsage); err != nil {
 		return err
 	}
@@ -90,15 +96,28 @@ func runUpload(ctx context.Context, std *stdio, args []string) error {
 		return err
 	}
 
-	up := s3post.Upload{Filename: filepath.Base(path), Body: file, Size: size, Fields: fields}
-	var bar *progress
-	if isTerminal(std.err) && size > 0 {
-		bar = newProgress(std.err, up.Filename, size)
-		up.Body = &progressReader{r: file, p: bar}
-	}
+	// The file goes as it is, so that NewUploadRequest can read it twice:
+	// once for its checksum, once to send it.
+	up := s3post.Upload{Filename: filepath.Base(path), Body: file, Size: size, Fields: fields, NoChecksum: o.noChecksum}
 	req, err := post.NewUploadRequest(ctx, up)
 	if err != nil {
-		return usagef("upload: %s", reason(err))
+		if errors.Is(err, s3post.ErrInvalidField) {
+			return usagef("upload: %s", reason(err))
+		}
+		return fmt.Errorf("upload: %w", err)
+	}
+	var bar *progress
+	if isTerminal(std.err) && size > 0 {
+		// The bar counts the whole request: the form's fields, the file and
+		// the end of the form.
+		bar = newProgress(std.err, up.Filename, req.ContentLength)
+		req.Body = struct {
+			io.Reader
+			io.Closer
+		}{&progressReader{r: req.Body, p: bar}, req.Body}
+	}
+	if std.beforeSend != nil {
+		std.beforeSend()
 	}
 	client := &http.Client{
 		// A 303 is S3's answer for success_action_redirect: report it, do
@@ -201,6 +220,9 @@ func (o *uploadOptions) clientFields(post *s3post.PresignedPost, policy *formPol
 	var contentTypeConds []fieldCondition
 	for _, c := range policy.missing(post.Fields, o.fields) {
 		switch {
+		case c.Op == "starts-with" && c.Value == "" && isDigestField(c.Field):
+			// NewUploadRequest computes it from the file, unless
+			// -no-checksum; S3 takes the form without it too.
 		case strings.EqualFold(c.Field, "Content-Type"):
 			contentTypeConds = append(contentTypeConds, c)
 		case c.Op == "eq":
@@ -232,6 +254,17 @@ func (o *uploadOptions) clientFields(post *s3post.PresignedPost, policy *formPol
 	}
 	fields["Content-Type"] = ctype
 	return fields, nil
+}
+
+// isDigestField reports whether name is a field whose value
+// NewUploadRequest computes from the file: Content-MD5 or S3's
+// x-amz-checksum-<algorithm>.
+func isDigestField(name string) bool {
+	switch strings.ToLower(name) {
+	case "content-md5", "x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-crc64nvme", "x-amz-checksum-sha1", "x-amz-checksum-sha256":
+		return true
+	}
+	return false
 }
 
 // detectContentType returns the type of the file from its extension, or
