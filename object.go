@@ -145,6 +145,16 @@ func (k SSECustomerKey) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(k.St
 // that lets the browser choose, a condition alone; its value is checked
 // against S3's rules before signing. Names set here must not be set in
 // PostInput.Fields too.
+//
+// Content-Language and the object lock fields (x-amz-object-lock-mode,
+// -retain-until-date, -legal-hold) are headers of PUT Object, but not form
+// fields of POST Object: neither AWS's POST Object reference
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html,
+// its table of form fields) nor the form fields of its user guide's
+// "Browser-based uploads using POST" (HTTPPOSTForms in
+// github.com/awsdocs/amazon-s3-developer-guide) lists them, so they have
+// no typed field here. (A bucket's default retention still applies to POST
+// uploads.)
 type ObjectFields struct {
 	// ContentType is the object's Content-Type. Optional.
 	ContentType Match

@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/xml"
+	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,8 +15,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/s3post/s3post"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -468,7 +472,25 @@ var typedQuirks = map[string]map[string]string{
 	"checksum": {
 		"ceph": "Ceph RGW 16.2 predates S3's checksums: it neither stores nor returns x-amz-checksum-sha256",
 	},
+	"SSE-KMS":                    {"versitygw": versityNoKMS},
+	"SSE-KMS key id":             {"versitygw": versityNoKMS},
+	"SSE-KMS encryption context": {"versitygw": versityNoKMS},
+	"S3 Bucket Key":              {"versitygw": versityNoKMS},
+	"DSSE-KMS":                   {"versitygw": versityNoKMS, "seaweedfs": seaweedNoDSSE},
+	"DSSE-KMS key id":            {"versitygw": versityNoKMS, "seaweedfs": seaweedNoDSSE},
+	"SSE-C key required on HEAD": {"versitygw": versityNoSSEC},
+	"SSE-C algorithm":            {"versitygw": versityNoSSEC},
+	"SSE-C key MD5":              {"versitygw": versityNoSSEC},
 }
+
+// The servers' answers to SSE-KMS, DSSE-KMS and SSE-C, where they are not
+// AWS's.
+const (
+	versityNoKMS  = "VersityGW v1.8.0 accepts x-amz-server-side-encryption aws:kms or aws:kms:dsse with a key id, context and bucket key, but applies none of them: HEAD reports no encryption, key, context or bucket key"
+	versityNoSSEC = "VersityGW v1.8.0 accepts the SSE-C fields but does not apply them: HEAD without the key answers 200 and reports no SSE-C algorithm or key MD5; AWS answers 400 without the key and reports both with it"
+	seaweedNoDSSE = "SeaweedFS (run without a KMS) accepts x-amz-server-side-encryption aws:kms:dsse but does not apply it: HEAD reports no encryption and no key id"
+	cephCryptSSL  = "Ceph RGW 16.2 refuses server-side encryption with KMS or customer keys over plain HTTP (rgw_crypt_require_ssl, on by default; the suite's servers run on HTTP): 400 InvalidRequest. AWS takes SSE-KMS over HTTP with SigV4, and SSE-C over HTTPS only"
+)
 
 // stored checks one thing read back from a typed upload, or, where the
 // server is known to store something else, that it still does.
@@ -504,6 +526,46 @@ func md5Base64(content string) string {
 // field it does not know.
 func seaweedUnknownCondition(field string) difference {
 	return difference{accessDenied, "SeaweedFS refuses a policy condition on " + field + " (\"unknown condition key\"), which AWS checks and applies"}
+}
+
+// e2eKMSKey is the KMS key of the SSE-KMS cases, a well-formed ARN.
+const e2eKMSKey = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+// e2eCustomerKey is the SSE-C key of the SSE-C case.
+func e2eCustomerKey() s3post.SSECustomerKey {
+	k := make(s3post.SSECustomerKey, 32)
+	for i := range k {
+		k[i] = byte(i + 1)
+	}
+	return k
+}
+
+// headObjectRaw reads an object's headers back, with the raw response
+// headers for what the SDK does not decode; opt adds to the request.
+func headObjectRaw(t *testing.T, s server, bucket, key string, opt func(*s3.HeadObjectInput)) (*s3.HeadObjectOutput, http.Header) {
+	t.Helper()
+	in := &s3.HeadObjectInput{Bucket: &bucket, Key: &key}
+	if opt != nil {
+		opt(in)
+	}
+	out, err := s.client.HeadObject(context.Background(), in)
+	require.NoError(t, err, "%s: reading back %q", s.name, key)
+	raw, ok := awsmiddleware.GetRawResponse(out.ResultMetadata).(*smithyhttp.Response)
+	require.True(t, ok, "the raw response of HeadObject")
+	return out, raw.Header
+}
+
+// statusOf is the HTTP status of an SDK call's error: 200 without one, 0
+// for an error without a response.
+func statusOf(err error) int {
+	if err == nil {
+		return http.StatusOK
+	}
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
 }
 
 // typedUploadCases upload with PostInput.Object's settings and read the
@@ -578,6 +640,62 @@ func typedUploadCases() []uploadCase {
 			check: func(t *testing.T, e *env, s server, key string, _ o) {
 				checkBody(t, e, s, key, "encrypted")
 				stored(t, s, "server-side encryption", s3types.ServerSideEncryptionAes256, headObject(t, s, e.bucket, key).ServerSideEncryption)
+			}},
+		// SSE-KMS with a key, an encryption context and a bucket key: S3
+		// returns all of them on HEAD. (s3posttest has no KMS: it takes any
+		// well-formed key id and returns it as given.)
+		{name: "typed SSE-KMS with key, context and bucket key", in: typed("kms.txt", s3post.ObjectFields{
+			ServerSideEncryption: s3post.SSEKMS, SSEKMSKeyID: e2eKMSKey,
+			SSEKMSEncryptionContext: map[string]string{"project": "s3post"}, BucketKeyEnabled: true,
+		}), filename: "k.txt", content: "kms", want: noContent,
+			differ: map[string]difference{
+				"seaweedfs": {verdict{http.StatusInternalServerError, "InternalError"}, "SeaweedFS (run without a KMS) answers 500 InternalError to SSE-KMS with a key id; AWS encrypts with the key"},
+				"ceph":      {verdict{http.StatusBadRequest, "InvalidRequest"}, cephCryptSSL},
+			},
+			check: func(t *testing.T, e *env, s server, key string, _ o) {
+				h, raw := headObjectRaw(t, s, e.bucket, key, nil)
+				stored(t, s, "SSE-KMS", s3types.ServerSideEncryptionAwsKms, h.ServerSideEncryption)
+				stored(t, s, "SSE-KMS key id", e2eKMSKey, aws.ToString(h.SSEKMSKeyId))
+				stored(t, s, "SSE-KMS encryption context", base64.StdEncoding.EncodeToString([]byte(`{"project":"s3post"}`)), raw.Get("x-amz-server-side-encryption-context"))
+				stored(t, s, "S3 Bucket Key", true, aws.ToBool(h.BucketKeyEnabled))
+				checkBody(t, e, s, key, "kms")
+			}},
+		{name: "typed DSSE-KMS", in: typed("dsse.txt", s3post.ObjectFields{ServerSideEncryption: s3post.SSEKMSDSSE, SSEKMSKeyID: e2eKMSKey}),
+			filename: "d.txt", content: "dsse", want: noContent,
+			differ: map[string]difference{"ceph": {verdict{http.StatusBadRequest, "InvalidRequest"}, cephCryptSSL}},
+			check: func(t *testing.T, e *env, s server, key string, _ o) {
+				h, _ := headObjectRaw(t, s, e.bucket, key, nil)
+				stored(t, s, "DSSE-KMS", s3types.ServerSideEncryptionAwsKmsDsse, h.ServerSideEncryption)
+				stored(t, s, "DSSE-KMS key id", e2eKMSKey, aws.ToString(h.SSEKMSKeyId))
+				checkBody(t, e, s, key, "dsse")
+			}},
+		// SSE-C: S3 keeps no key, and asks for it on HEAD and GET. AWS takes
+		// SSE-C over HTTPS only; the suite's servers listen on plain HTTP, so
+		// this case is the upload that AWS takes over HTTPS (s3posttest
+		// takes SSE-C over its plain HTTP, as documented).
+		{name: "typed SSE-C", in: typed("ssec.txt", s3post.ObjectFields{SSECustomerKey: e2eCustomerKey()}),
+			filename: "c.txt", content: "customer", want: noContent,
+			differ: map[string]difference{"ceph": {verdict{http.StatusBadRequest, "InvalidRequest"}, cephCryptSSL}},
+			check: func(t *testing.T, e *env, s server, key string, _ o) {
+				_, err := s.client.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: &e.bucket, Key: &key})
+				stored(t, s, "SSE-C key required on HEAD", http.StatusBadRequest, statusOf(err))
+				k := e2eCustomerKey()
+				sum := md5.Sum(k)
+				h, _ := headObjectRaw(t, s, e.bucket, key, func(in *s3.HeadObjectInput) {
+					in.SSECustomerAlgorithm = aws.String("AES256")
+					in.SSECustomerKey = aws.String(base64.StdEncoding.EncodeToString(k))
+					in.SSECustomerKeyMD5 = aws.String(base64.StdEncoding.EncodeToString(sum[:]))
+				})
+				stored(t, s, "SSE-C algorithm", "AES256", aws.ToString(h.SSECustomerAlgorithm))
+				stored(t, s, "SSE-C key MD5", base64.StdEncoding.EncodeToString(sum[:]), aws.ToString(h.SSECustomerKeyMD5))
+				out, err := s.client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: &e.bucket, Key: &key,
+					SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(base64.StdEncoding.EncodeToString(k)),
+					SSECustomerKeyMD5: aws.String(base64.StdEncoding.EncodeToString(sum[:]))})
+				require.NoError(t, err, "%s: GET with the SSE-C key", s.name)
+				defer out.Body.Close()
+				body, err := io.ReadAll(out.Body)
+				require.NoError(t, err)
+				assert.Equal(t, "customer", string(body), "%s: stored bytes", s.name)
 			}},
 		{name: "typed website redirect location", in: typed("redirecting.txt", s3post.ObjectFields{WebsiteRedirectLocation: "/elsewhere.txt"}),
 			filename: "w.txt", content: "w", want: noContent,

@@ -113,7 +113,7 @@ func TestObjectHeadersKept(t *testing.T) {
 		Expires:                 time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC),
 		StorageClass:            s3post.StorageClassStandardIA,
 		WebsiteRedirectLocation: "/elsewhere",
-		ServerSideEncryption:    s3post.SSEKMS, SSEKMSKeyID: "key-1", BucketKeyEnabled: true,
+		ServerSideEncryption:    s3post.SSEKMS, SSEKMSKeyID: "alias/uploads", BucketKeyEnabled: true,
 		Tagging:           map[string]string{"team": "web", "stage": "a+b"},
 		ChecksumAlgorithm: s3post.ChecksumSHA256, Checksum: s3post.Exactly(b64(sum[:])),
 	}}, "k.txt", "kept", nil)
@@ -128,7 +128,7 @@ func TestObjectHeadersKept(t *testing.T) {
 	}{
 		{reason: "HEAD returns what the form set, and the checksum only when asked", method: http.MethodHead, want: map[string]string{
 			"Expires": "Wed, 02 Jan 2030 03:04:05 GMT", "x-amz-storage-class": "STANDARD_IA", "x-amz-website-redirect-location": "/elsewhere",
-			"x-amz-server-side-encryption": "aws:kms", "x-amz-server-side-encryption-aws-kms-key-id": "key-1",
+			"x-amz-server-side-encryption": "aws:kms", "x-amz-server-side-encryption-aws-kms-key-id": "alias/uploads",
 			"x-amz-server-side-encryption-bucket-key-enabled": "true", "x-amz-tagging-count": "2", "x-amz-checksum-sha256": "",
 		}},
 		{reason: "x-amz-checksum-mode ENABLED returns the checksum", method: http.MethodHead, mode: "ENABLED", want: map[string]string{

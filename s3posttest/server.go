@@ -16,9 +16,11 @@
 // InvalidRequest), stores objects with the headers, metadata, tags,
 // encryption fields and checksum that the form gives, and serves them back
 // with GET and HEAD as S3 does (the checksum when x-amz-checksum-mode is
-// ENABLED, the tags with GET ?tagging). Requests from
-// pages on other origins get the CORS answers that S3 gives for the
-// buckets' CORS configuration (Config.CORS).
+// ENABLED, the tags with GET ?tagging, the SSE-C key asked for). SSE-KMS
+// takes any well-formed KMS key id, as the server has no KMS, and SSE-C is
+// taken over the server's plain HTTP, which S3 refuses (it takes SSE-C over
+// HTTPS only). Requests from pages on other origins get the CORS answers
+// that S3 gives for the buckets' CORS configuration (Config.CORS).
 package s3posttest
 
 import (
@@ -113,10 +115,13 @@ type Object struct {
 	Expires, StorageClass, WebsiteRedirectLocation string
 	// ServerSideEncryption is the form's x-amz-server-side-encryption, or
 	// "AES256" (SSE-S3), which S3 applies to every object by default.
-	// SSEKMSKeyID and BucketKeyEnabled are its KMS key and bucket key
-	// fields; SSECustomerAlgorithm and SSECustomerKeyMD5 those of SSE-C.
-	ServerSideEncryption, SSEKMSKeyID, BucketKeyEnabled string
-	SSECustomerAlgorithm, SSECustomerKeyMD5             string
+	// SSEKMSKeyID, SSEKMSEncryptionContext and BucketKeyEnabled are its
+	// KMS key, encryption context (as the form gives it: base64 of JSON)
+	// and bucket key fields; SSECustomerAlgorithm and SSECustomerKeyMD5
+	// those of SSE-C, the MD5 computed from the form's key, which is not
+	// kept. See the package's notes on encryption in sse.go.
+	ServerSideEncryption, SSEKMSKeyID, SSEKMSEncryptionContext, BucketKeyEnabled string
+	SSECustomerAlgorithm, SSECustomerKeyMD5                                      string
 	// Tags are the tags of the form's tagging field.
 	Tags map[string]string
 	// ChecksumAlgorithm is the lower-case name of the object's checksum
@@ -506,6 +511,11 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, sub s3post.Submis
 		writeError(w, refused)
 		return
 	}
+	enc, refused := readEncryption(acc.Fields)
+	if refused != nil {
+		writeError(w, refused)
+		return
+	}
 	limit := s.cfg.MaxObjectSize
 	if acc.MaxSize >= 0 && acc.MaxSize < limit {
 		limit = acc.MaxSize
@@ -553,17 +563,15 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, sub s3post.Submis
 		Expires:                 acc.Fields["expires"],
 		StorageClass:            acc.Fields["x-amz-storage-class"],
 		WebsiteRedirectLocation: acc.Fields["x-amz-website-redirect-location"],
-		ServerSideEncryption:    acc.Fields["x-amz-server-side-encryption"],
-		SSEKMSKeyID:             acc.Fields["x-amz-server-side-encryption-aws-kms-key-id"],
-		BucketKeyEnabled:        acc.Fields["x-amz-server-side-encryption-bucket-key-enabled"],
-		SSECustomerAlgorithm:    acc.Fields["x-amz-server-side-encryption-customer-algorithm"],
-		SSECustomerKeyMD5:       acc.Fields["x-amz-server-side-encryption-customer-key-md5"],
+		ServerSideEncryption:    enc.sse,
+		SSEKMSKeyID:             enc.kmsKeyID,
+		SSEKMSEncryptionContext: enc.context,
+		BucketKeyEnabled:        enc.bucketKey,
+		SSECustomerAlgorithm:    enc.customerAlgorithm,
+		SSECustomerKeyMD5:       enc.customerKeyMD5,
 		Tags:                    tags,
 		ChecksumAlgorithm:       digests.algorithm,
 		Checksum:                checksum,
-	}
-	if obj.ServerSideEncryption == "" && obj.SSECustomerAlgorithm == "" {
-		obj.ServerSideEncryption = "AES256"
 	}
 	if obj.ContentType == "" {
 		obj.ContentType = "binary/octet-stream"
@@ -698,6 +706,10 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, bucket, key
 		writeTagging(w, obj.Tags)
 		return
 	}
+	if refused := checkCustomerKey(r, obj); refused != nil {
+		writeError(w, refused)
+		return
+	}
 	h := w.Header()
 	h.Set("Content-Type", obj.ContentType)
 	h.Set("ETag", obj.ETag)
@@ -711,6 +723,7 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request, bucket, key
 		"Expires": obj.Expires, "x-amz-storage-class": storageClass, "x-amz-website-redirect-location": obj.WebsiteRedirectLocation,
 		"x-amz-server-side-encryption": obj.ServerSideEncryption, "x-amz-server-side-encryption-aws-kms-key-id": obj.SSEKMSKeyID,
 		"x-amz-server-side-encryption-bucket-key-enabled": obj.BucketKeyEnabled,
+		"x-amz-server-side-encryption-context":            obj.SSEKMSEncryptionContext,
 		"x-amz-server-side-encryption-customer-algorithm": obj.SSECustomerAlgorithm,
 		"x-amz-server-side-encryption-customer-key-MD5":   obj.SSECustomerKeyMD5,
 	} {

@@ -26,6 +26,10 @@ default profile of ~/.aws/credentials and ~/.aws/config, then the other
 sources that s3post supports) and prints it. A ${filename} in the key is
 replaced by S3 with the uploaded file's name.
 
+With -checksum, the form lets the uploader send the file's checksum with
+that algorithm, which "s3post upload" computes before it sends the file and
+S3 checks the file against (BadDigest if the file changed, nothing stored).
+
 With -endpoint (an S3-compatible server) and no region from -region or the
 environment, the form is signed for us-east-1, as other S3 tools do.
 
@@ -35,6 +39,7 @@ KB, MB, GB, TB (powers of 1000).
 Examples:
   s3post presign -bucket my-bucket -key 'uploads/${filename}' -region eu-central-1 \
     -expires 15m -max-size 10MiB -content-type-prefix image/ -format html -o upload.html
+  s3post presign -bucket my-bucket -key 'uploads/${filename}' -checksum sha256 | s3post upload photo.jpg
   s3post presign -bucket my-bucket -key 'uploads/${filename}' -format curl -file photo.jpg | sh
 `
 
@@ -44,6 +49,7 @@ type presignOptions struct {
 	expires                       durationFlag
 	minSize, maxSize              sizeFlag
 	contentTypePrefix             string
+	checksum                      string // -checksum: the algorithm, "" for none
 	fields                        fieldsFlag
 	conditions                    string
 	pathStyle                     bool
@@ -63,6 +69,7 @@ func runPresign(ctx context.Context, std *stdio, args []string) error {
 	fs.Var(&o.maxSize, "max-size", "the largest file `size` accepted, e.g. 10MiB. Default: 5GiB when -min-size is set, else no limit.")
 	fs.Var(&o.minSize, "min-size", "the smallest file `size` accepted. Default: 0.")
 	fs.StringVar(&o.contentTypePrefix, "content-type-prefix", "", "the file's Content-Type must start with `prefix`, e.g. image/")
+	fs.StringVar(&o.checksum, "checksum", "", "let the uploader send the file's checksum with `algorithm` crc32, crc32c, crc64nvme, sha1 or sha256, which S3 checks the file against; s3post upload computes it")
 	fs.Var(o.fields, "field", "a form field as `name=value`, e.g. acl=private or success_action_status=201; repeatable")
 	fs.StringVar(&o.conditions, "conditions", "", "more policy conditions as a `JSON` array in boto3's forms, e.g. '[[\"starts-with\", \"$x-amz-meta-tag\", \"\"]]'")
 	fs.StringVar(&o.endpoint, "endpoint", "", "the base `URL` of an S3-compatible server, e.g. http://127.0.0.1:7070. Default: AWS.")
@@ -172,6 +179,14 @@ func (o *presignOptions) input() (s3post.PostInput, []string, error) {
 	if len(o.fields) > 0 {
 		in.Fields = o.fields
 	}
+	if o.checksum != "" {
+		alg, ok := checksumAlgorithms[strings.ToLower(o.checksum)]
+		if !ok {
+			return in, nil, usagef("presign: -checksum %s: want crc32, crc32c, crc64nvme, sha1 or sha256", quote(o.checksum))
+		}
+		in.Object.ChecksumAlgorithm = alg
+		in.Object.Checksum = s3post.AnyValue()
+	}
 	var sources []string
 	if o.contentTypePrefix != "" {
 		in.Conditions = append(in.Conditions, s3post.StartsWith("Content-Type", o.contentTypePrefix))
@@ -235,6 +250,12 @@ func (o *presignOptions) presigner(ctx context.Context, stderr io.Writer) (*s3po
 	return p, nil
 }
 
+// checksumAlgorithms are the algorithms of -checksum, by lower-case name.
+var checksumAlgorithms = map[string]s3post.ChecksumAlgorithm{
+	"crc32": s3post.ChecksumCRC32, "crc32c": s3post.ChecksumCRC32C, "crc64nvme": s3post.ChecksumCRC64NVME,
+	"sha1": s3post.ChecksumSHA1, "sha256": s3post.ChecksumSHA256,
+}
+
 // flagOfInput names the flag behind each input that s3post's errors name.
 var flagOfInput = map[string]string{
 	"Bucket":                    "-bucket",
@@ -245,6 +266,8 @@ var flagOfInput = map[string]string{
 	"Presigner.AddressingStyle": "-path-style",
 	"Fields":                    "-field",
 	"Conditions":                "-conditions",
+	"Object.ChecksumAlgorithm":  "-checksum",
+	"Object.Checksum":           "-checksum",
 }
 
 var fieldInput = regexp.MustCompile(`^Fields\[(".*)\]$`)
@@ -257,7 +280,8 @@ func presignError(err error, sources []string) error {
 	if !errors.As(err, &ie) || errors.Is(err, s3post.ErrMissingCredentials) || errors.Is(err, s3post.ErrCredentialsExpired) {
 		return err
 	}
-	pairs := make([]string, 0, 2*len(sources))
+	pairs := make([]string, 0, 2*len(sources)+4)
+	pairs = append(pairs, "Object.ChecksumAlgorithm", "-checksum", "Object.Checksum", "-checksum")
 	for i, s := range sources {
 		pairs = append(pairs, fmt.Sprintf("Conditions[%d]", i), s)
 	}
