@@ -587,11 +587,18 @@ func (s *Server) store(w http.ResponseWriter, r *http.Request, sub s3post.Submis
 	s.respond(w, r, obj, acc.Fields)
 }
 
+// hashChunk is how many bytes of a file readFile reads before it hands
+// them to the MD5: small enough that they are still in the CPU's cache
+// when hashed, large enough that handing them over costs nothing.
+const hashChunk = 256 << 10
+
 // readFile reads a file of up to limit bytes, and hashes it as it reads. It
 // reads one byte more than limit, to tell a file over it, and returns its
 // content and MD5. hint is the most the file can hold (the request's
 // Content-Length), or -1 when unknown: with it, the content is read into
-// one buffer allocated once.
+// one buffer allocated once. The MD5 runs in a goroutine of its own, on
+// each hashChunk bytes once they are read, so that hashing one chunk and
+// reading the next go on at once, as S3 hashes while it stores.
 func readFile(file io.Reader, limit, hint int64) ([]byte, [md5.Size]byte, error) {
 	var sum [md5.Size]byte
 	size := int64(512)
@@ -599,7 +606,19 @@ func readFile(file io.Reader, limit, hint int64) ([]byte, [md5.Size]byte, error)
 		size = hint
 	}
 	buf := make([]byte, 0, min(size, limit+1))
-	h := md5.New()
+	// Each chunk is a slice of buf: its bytes are never written again, and
+	// a buffer that grows leaves them in the array they were read into.
+	chunks := make(chan []byte, 4)
+	sums := make(chan [md5.Size]byte, 1)
+	go func() {
+		h := md5.New()
+		for c := range chunks {
+			h.Write(c)
+		}
+		var s [md5.Size]byte
+		sums <- [md5.Size]byte(h.Sum(s[:0]))
+	}()
+	hashed := 0 // the bytes of buf handed to the MD5
 	var probe [512]byte
 	for int64(len(buf)) <= limit {
 		room := buf[len(buf):cap(buf)]
@@ -608,7 +627,6 @@ func readFile(file io.Reader, limit, hint int64) ([]byte, [md5.Size]byte, error)
 			room = probe[:min(int64(len(probe)), limit+1-int64(len(buf)))]
 		}
 		n, err := file.Read(room)
-		h.Write(room[:n])
 		if len(buf) < cap(buf) {
 			buf = buf[:len(buf)+n]
 		} else if n > 0 {
@@ -616,14 +634,21 @@ func readFile(file io.Reader, limit, hint int64) ([]byte, [md5.Size]byte, error)
 			copy(grown, buf)
 			buf = append(grown, room[:n]...)
 		}
+		if len(buf)-hashed >= hashChunk {
+			chunks <- buf[hashed:len(buf):len(buf)]
+			hashed = len(buf)
+		}
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
+			close(chunks)
 			return nil, sum, err
 		}
 	}
-	h.Sum(sum[:0])
+	chunks <- buf[hashed:len(buf):len(buf)]
+	close(chunks)
+	sum = <-sums
 	return buf, sum, nil
 }
 
