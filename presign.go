@@ -25,6 +25,7 @@
 // [ObjectFields] sets what the object becomes (headers, ACL, storage class,
 // metadata, tags, encryption, checksums) with typed values, checked against
 // S3's rules; PostInput.Fields and Conditions take any other field.
+//
 // # What it guarantees
 //
 // Every form field is covered by a policy condition (S3 rejects the form with
