@@ -101,3 +101,15 @@ func TestCredentialTypesPrintNoSecretInAnyVerb(t *testing.T) {
 		}
 	}
 }
+
+// TestCredentialsCacheDefaults backs the README's defaults: a refresh five
+// minutes before expiry (awsenv adds up to a minute of jitter) and a fetch
+// abandoned after two minutes.
+func TestCredentialsCacheDefaults(t *testing.T) {
+	t.Parallel()
+	c := NewCredentialsCache(StaticCredentials("AK", "SK", ""), CredentialsCacheOptions{})
+	assert.Equal(t, 5*time.Minute, c.window)
+	assert.Equal(t, time.Duration(0), c.jitter)
+	assert.Equal(t, 2*time.Minute, c.timeout)
+	assert.NoError(t, c.err)
+}
